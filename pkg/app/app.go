@@ -1,0 +1,80 @@
+// Package app wires Usher together from its configuration: the store, the
+// HTTP handlers and the authorizer, for a Lambda function or the local server.
+package app
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/usherhq/usher/pkg/authorizer"
+	"github.com/usherhq/usher/pkg/config"
+	"github.com/usherhq/usher/pkg/gateway"
+	"github.com/usherhq/usher/pkg/httpapi"
+	"github.com/usherhq/usher/pkg/routes"
+	"github.com/usherhq/usher/pkg/store"
+)
+
+// App is a wired instance.
+type App struct {
+	Config     config.Config
+	Store      *store.Store
+	HTTP       *httpapi.Server
+	Authorizer *authorizer.Authorizer
+	Log        *slog.Logger
+}
+
+// Logger returns the JSON logger every component writes to.
+func Logger(w io.Writer, level slog.Level) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// New builds an App; it does no network I/O.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+	awsCfg, err := cfg.AWS(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st := store.New(cfg.DynamoDB(awsCfg), cfg.Table, cfg.CursorSecret)
+	return &App{
+		Config:     cfg,
+		Store:      st,
+		HTTP:       &httpapi.Server{Store: st, Log: log, Version: config.Version},
+		Authorizer: &authorizer.Authorizer{Auth: st, Log: log},
+		Log:        log,
+	}, nil
+}
+
+// Gateway serves every route as API Gateway would in front of the functions.
+func (a *App) Gateway() http.Handler {
+	return gateway.New(routes.All, func(rt routes.Route) gateway.RouteFunc { return a.HTTP.Lambda(rt) }, a.Authorizer.Handle, a.Log)
+}
+
+func fromEnv() *App {
+	cfg := config.FromEnv()
+	log := Logger(os.Stdout, cfg.LogLevel)
+	a, err := New(context.Background(), cfg, log)
+	if err != nil {
+		log.Error("start-up failed", "err", err.Error())
+		os.Exit(1)
+	}
+	return a
+}
+
+// StartRoute is the main of a route's Lambda function.
+func StartRoute(name string) {
+	rt, ok := routes.ByName(name)
+	if !ok {
+		panic("unknown route " + name)
+	}
+	lambda.Start(fromEnv().HTTP.Lambda(rt))
+}
+
+// StartAuthorizer is the main of the authorizer function.
+func StartAuthorizer() {
+	lambda.Start(fromEnv().Authorizer.Handle)
+}

@@ -1,0 +1,195 @@
+// Package httpapi is the HTTP face of Usher: one net/http handler per route
+// of the route table, with the middleware every route shares (request id,
+// headers, identity from the authorizer, permission check, logging).
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/awslabs/aws-lambda-go-api-proxy/core"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"github.com/usherhq/usher/pkg/auth"
+	"github.com/usherhq/usher/pkg/authorizer"
+	"github.com/usherhq/usher/pkg/problem"
+	"github.com/usherhq/usher/pkg/routes"
+	"github.com/usherhq/usher/pkg/store"
+)
+
+// Server holds what handlers need.
+type Server struct {
+	Store   *store.Store
+	Log     *slog.Logger
+	Version string
+}
+
+type handlerFunc func(s *Server, w http.ResponseWriter, r *http.Request) error
+
+// handlers binds every route name of the route table to its code; a test
+// checks that the two agree.
+var handlers = map[string]handlerFunc{
+	"health":               health,
+	"openapi":              openAPI,
+	"roles-list":           rolesList,
+	"users-list":           usersList,
+	"users-create":         usersCreate,
+	"users-get":            usersGet,
+	"users-update":         usersUpdate,
+	"users-delete":         usersDelete,
+	"users-deactivate":     usersSetStatus(store.StatusDeactivated),
+	"users-reactivate":     usersSetStatus(store.StatusActive),
+	"user-api-keys-list":   apiKeysList(userParam),
+	"user-api-keys-create": apiKeysCreate(userParam),
+	"user-api-keys-rotate": apiKeysRotate(userParam),
+	"user-api-keys-delete": apiKeysDelete(userParam),
+	"me-get":               meGet,
+	"me-update":            meUpdate,
+	"me-api-keys-list":     apiKeysList(selfParam),
+	"me-api-keys-create":   apiKeysCreate(selfParam),
+	"me-api-keys-rotate":   apiKeysRotate(selfParam),
+	"me-api-keys-delete":   apiKeysDelete(selfParam),
+	"admin-tokens-create":  adminTokensCreate,
+	"admin-tokens-list":    adminTokensList,
+	"admin-tokens-delete":  adminTokensDelete,
+}
+
+// HasHandler reports whether a route name has code behind it.
+func HasHandler(name string) bool { _, ok := handlers[name]; return ok }
+
+// Handler serves one route, as its Lambda function does.
+func (s *Server) Handler(rt routes.Route) http.Handler {
+	h, ok := handlers[rt.Name]
+	if !ok {
+		panic("httpapi: no handler for route " + rt.Name)
+	}
+	mux := http.NewServeMux()
+	mux.Handle(rt.Pattern(), s.wrap(rt, h))
+	mux.Handle("/", s.wrap(routes.Route{Name: "not-found", Permission: routes.Public}, func(*Server, http.ResponseWriter, *http.Request) error {
+		return problem.New(http.StatusNotFound, "not_found", "no such route")
+	}))
+	return mux
+}
+
+// Lambda is the function entry point for one route: API Gateway v2 events in
+// and out through the same net/http handler.
+func (s *Server) Lambda(rt routes.Route) func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	return httpadapter.NewV2(s.Handler(rt)).ProxyWithContext
+}
+
+type recorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+type bodyKey struct{}
+
+func (s *Server) wrap(rt routes.Route, h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		gw, _ := core.GetAPIGatewayV2ContextFromContext(r.Context())
+		rid := gw.RequestID
+		if rid == "" {
+			rid = newRequestID()
+		}
+		w.Header().Set("X-Request-Id", rid)
+		w.Header().Set("Cache-Control", "no-store")
+		rec := &recorder{ResponseWriter: w}
+		var p auth.Principal
+		var err error
+		defer func() {
+			if v := recover(); v != nil {
+				err = fmt.Errorf("panic: %v", v)
+				problem.Write(rec, problem.ErrInternal)
+			}
+			s.logRequest(r, rt, rid, p, rec.status, time.Since(start), err)
+		}()
+		ctx := context.WithValue(r.Context(), ridKey{}, rid)
+		if !rt.Public() {
+			var degraded, ok bool
+			var lambda map[string]any
+			if gw.Authorizer != nil {
+				lambda = gw.Authorizer.Lambda
+			}
+			p, degraded, ok = authorizer.Principal(lambda)
+			switch {
+			case degraded:
+				err = problem.ErrUnavailable
+			case !ok:
+				err = problem.New(http.StatusUnauthorized, "unauthorized", "no authenticated caller")
+			case !p.Allowed(rt.Permission):
+				err = problem.ErrForbidden
+			case rt.Permission == routes.Self && !p.IsUser():
+				err = problem.New(http.StatusForbidden, "forbidden", "admin tokens have no profile: use a user's API key or session")
+			}
+			ctx = auth.WithPrincipal(ctx, p)
+		}
+		if err == nil {
+			var body []byte
+			body, err = readBody(r)
+			ctx = context.WithValue(ctx, bodyKey{}, body)
+		}
+		if err == nil {
+			err = h(s, rec, r.WithContext(ctx))
+		}
+		if err != nil {
+			if rec.status != 0 {
+				return // already answered; the error is only logged
+			}
+			problem.Write(rec, err)
+		}
+		if rec.status == 0 {
+			rec.WriteHeader(http.StatusNoContent)
+		}
+	})
+}
+
+type ridKey struct{}
+
+// requestID returns the id of the request being served.
+func requestID(ctx context.Context) string { v, _ := ctx.Value(ridKey{}).(string); return v }
+
+func (s *Server) logRequest(r *http.Request, rt routes.Route, rid string, p auth.Principal, status int, d time.Duration, err error) {
+	attrs := []any{"requestId", rid, "route", rt.Name, "method", r.Method, "status", status, "latencyMs", float64(d.Microseconds()) / 1000}
+	if p.ID != "" {
+		attrs = append(attrs, "principalType", p.Type, "principalId", p.ID)
+	}
+	level := slog.LevelInfo
+	if status >= 500 {
+		level = slog.LevelError
+		if err != nil {
+			attrs = append(attrs, "err", err.Error()) // internal detail: logs only
+		}
+	}
+	s.Log.Log(r.Context(), level, "request", attrs...)
+}
+
+const idAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+func newRequestID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = idAlphabet[int(b[i])%len(idAlphabet)]
+	}
+	return string(b)
+}

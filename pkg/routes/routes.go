@@ -1,0 +1,79 @@
+// Package routes is the single source of truth for the HTTP API surface: every
+// route, the Lambda function that serves it and the permission it needs. The
+// local server serves it, template.yaml is generated from it and the OpenAPI
+// file is checked against it.
+package routes
+
+// Permission names what a caller must be allowed to do to call a route.
+type Permission string
+
+const (
+	Public          Permission = "public"           // no authorizer
+	Self            Permission = "self"             // any authenticated user acting on itself
+	UsersRead       Permission = "users:read"       // list and read users, invitations, insights
+	UsersWrite      Permission = "users:write"      // create/modify/delete users, others' API keys
+	RolesRead       Permission = "roles:read"       // read the role catalogue
+	InstanceManage  Permission = "instance:manage"  // admin tokens, settings, audit
+	WorkspacesRead  Permission = "workspaces:read"  // read workspaces and members
+	WorkspacesWrite Permission = "workspaces:write" // create/edit/delete workspaces and memberships
+)
+
+// Route is one HTTP route served by one Lambda function.
+type Route struct {
+	Name       string     // function folder under functions/ and the SAM logical id stem
+	Method     string     // HTTP method
+	Path       string     // API Gateway path, with {param} placeholders
+	Permission Permission // what the caller needs
+	ReadOnly   bool       // the function only reads the table (least-privilege IAM)
+	Summary    string     // one line for docs
+}
+
+// Public reports whether the route bypasses the authorizer.
+func (r Route) Public() bool { return r.Permission == Public }
+
+// Pattern is the net/http ServeMux pattern of the route.
+func (r Route) Pattern() string { return r.Method + " " + r.Path }
+
+// All lists every route of the API.
+var All = []Route{
+	{Name: "health", Method: "GET", Path: "/v1/health", Permission: Public, ReadOnly: true, Summary: "Liveness and storage check"},
+	{Name: "openapi", Method: "GET", Path: "/v1/openapi.json", Permission: Public, ReadOnly: true, Summary: "This API's OpenAPI document"},
+	{Name: "roles-list", Method: "GET", Path: "/v1/roles", Permission: RolesRead, ReadOnly: true, Summary: "Instance and workspace roles with their permissions"},
+
+	{Name: "users-list", Method: "GET", Path: "/v1/users", Permission: UsersRead, ReadOnly: true, Summary: "List and search users"},
+	{Name: "users-create", Method: "POST", Path: "/v1/users", Permission: UsersWrite, Summary: "Create a user directly"},
+	{Name: "users-get", Method: "GET", Path: "/v1/users/{id}", Permission: UsersRead, ReadOnly: true, Summary: "Get one user"},
+	{Name: "users-update", Method: "PATCH", Path: "/v1/users/{id}", Permission: UsersWrite, Summary: "Change a user's name, email or role"},
+	{Name: "users-delete", Method: "DELETE", Path: "/v1/users/{id}", Permission: UsersWrite, Summary: "Delete a user with its keys and sessions"},
+	{Name: "users-deactivate", Method: "POST", Path: "/v1/users/{id}/deactivate", Permission: UsersWrite, Summary: "Deactivate a user; its tokens stop working"},
+	{Name: "users-reactivate", Method: "POST", Path: "/v1/users/{id}/reactivate", Permission: UsersWrite, Summary: "Reactivate a user"},
+
+	{Name: "user-api-keys-list", Method: "GET", Path: "/v1/users/{id}/api-keys", Permission: UsersWrite, ReadOnly: true, Summary: "List a user's API keys"},
+	{Name: "user-api-keys-create", Method: "POST", Path: "/v1/users/{id}/api-keys", Permission: UsersWrite, Summary: "Create an API key for a user"},
+	{Name: "user-api-keys-rotate", Method: "POST", Path: "/v1/users/{id}/api-keys/{keyId}/rotate", Permission: UsersWrite, Summary: "Rotate a user's API key"},
+	{Name: "user-api-keys-delete", Method: "DELETE", Path: "/v1/users/{id}/api-keys/{keyId}", Permission: UsersWrite, Summary: "Delete a user's API key"},
+
+	{Name: "me-get", Method: "GET", Path: "/v1/me", Permission: Self, ReadOnly: true, Summary: "The calling user's profile"},
+	{Name: "me-update", Method: "PATCH", Path: "/v1/me", Permission: Self, Summary: "Change the calling user's name"},
+	{Name: "me-api-keys-list", Method: "GET", Path: "/v1/me/api-keys", Permission: Self, ReadOnly: true, Summary: "List own API keys"},
+	{Name: "me-api-keys-create", Method: "POST", Path: "/v1/me/api-keys", Permission: Self, Summary: "Create an own API key"},
+	{Name: "me-api-keys-rotate", Method: "POST", Path: "/v1/me/api-keys/{keyId}/rotate", Permission: Self, Summary: "Rotate an own API key"},
+	{Name: "me-api-keys-delete", Method: "DELETE", Path: "/v1/me/api-keys/{keyId}", Permission: Self, Summary: "Delete an own API key"},
+
+	{Name: "admin-tokens-create", Method: "POST", Path: "/v1/admin-tokens", Permission: InstanceManage, Summary: "Create an admin token"},
+	{Name: "admin-tokens-list", Method: "GET", Path: "/v1/admin-tokens", Permission: InstanceManage, ReadOnly: true, Summary: "List admin tokens"},
+	{Name: "admin-tokens-delete", Method: "DELETE", Path: "/v1/admin-tokens/{id}", Permission: InstanceManage, Summary: "Revoke an admin token"},
+}
+
+// AuthorizerFunction is the function folder of the Lambda authorizer.
+const AuthorizerFunction = "authorizer"
+
+// ByName returns the route served by the named function.
+func ByName(name string) (Route, bool) {
+	for _, r := range All {
+		if r.Name == name {
+			return r, true
+		}
+	}
+	return Route{}, false
+}

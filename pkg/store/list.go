@@ -1,0 +1,278 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/usherhq/usher/pkg/validate"
+)
+
+// queryPage runs one page of a query (limit+1 items, so that the last page
+// says so with a null cursor) and converts the items.
+func queryPage[I, T any](ctx context.Context, s *Store, in *dynamodb.QueryInput, scope string, limit int, keyAttrs []string, conv func(I) T) (Page[T], error) {
+	in.TableName = &s.table
+	in.Limit = aws.Int32(int32(limit + 1))
+	page := Page[T]{Items: []T{}}
+	out, err := s.db.Query(ctx, in)
+	if err != nil {
+		return page, fail(err)
+	}
+	for i, item := range out.Items {
+		if i == limit {
+			page.NextCursor = s.encodeCursor(scope, pageKey(out.Items[limit-1], keyAttrs...))
+			break
+		}
+		var it I
+		if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+			return page, fail(err)
+		}
+		page.Items = append(page.Items, conv(it))
+	}
+	return page, nil
+}
+
+// UserQuery selects a page of users.
+type UserQuery struct {
+	Q, Role, Status string
+	Sort            string // createdAt, email or name
+	Desc            bool
+	Limit           int
+	Cursor          string
+}
+
+var sortIndex = map[string]struct{ index, attr string }{
+	"createdAt": {indexByCreated, attrSC},
+	"email":     {indexByEmail, attrSE},
+	"name":      {indexByName, attrSN},
+}
+
+// ListUsers returns one page of users. Each filter combination has its own
+// list partition, so a page costs the same whatever the table's size; the
+// exact total comes from the counters, read at the same time.
+func (s *Store) ListUsers(ctx context.Context, q UserQuery) (Page[User], error) {
+	if q.Q != "" {
+		return s.searchUsers(ctx, q)
+	}
+	lp := lpUsers
+	switch {
+	case q.Role != "" && q.Status != "":
+		lp = lpRS(q.Role, q.Status)
+	case q.Role != "":
+		lp = lpRole(q.Role)
+	case q.Status != "":
+		lp = lpStatus(q.Status)
+	}
+	ix := sortIndex[q.Sort]
+	scope := "users|" + lp + "|" + q.Sort + "|" + map[bool]string{true: "desc", false: "asc"}[q.Desc]
+	keyAttrs := []string{attrPK, attrSK, attrLP, ix.attr}
+	start, err := s.decodeCursor(scope, q.Cursor, keyAttrs...)
+	if err != nil {
+		return Page[User]{}, err
+	}
+	var total int64
+	var totalErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var c Counters
+		c, totalErr = s.Counters(ctx)
+		total = c.Users(q.Role, q.Status)
+	}()
+	page, err := queryPage(ctx, s, &dynamodb.QueryInput{
+		IndexName: aws.String(ix.index), ScanIndexForward: aws.Bool(!q.Desc), ExclusiveStartKey: start,
+		KeyConditionExpression:    aws.String("LP = :lp"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":lp": str(lp)},
+	}, scope, q.Limit, keyAttrs, func(it userItem) User { return it.user() })
+	<-done
+	if err != nil {
+		return page, err
+	}
+	if totalErr != nil {
+		return page, totalErr
+	}
+	page.Total = &total
+	return page, nil
+}
+
+// searchBudget bounds the search entries one request reads; a page that
+// runs out of budget is returned short, with a cursor to continue.
+const searchBudget = 1000
+
+// searchUsers matches every query word against word prefixes. It reads the
+// index partition of the most selective word's first runes in email order,
+// filters exactly, then fetches the matching users in one batch.
+func (s *Store) searchUsers(ctx context.Context, q UserQuery) (Page[User], error) {
+	words := validate.QueryWords(q.Q)
+	best := words[0]
+	for _, w := range words[1:] {
+		if utf8.RuneCountInString(w) > utf8.RuneCountInString(best) {
+			best = w
+		}
+	}
+	prefix := best
+	if r := []rune(best); len(r) > searchPrefixLen {
+		prefix = string(r[:searchPrefixLen])
+	}
+	lp := lpPrefix(prefix)
+	scope := "search|" + strings.Join(words, " ") + "|" + q.Role + "|" + q.Status + "|" + map[bool]string{true: "desc", false: "asc"}[q.Desc]
+	keyAttrs := []string{attrPK, attrSK, attrLP, attrSE}
+	start, err := s.decodeCursor(scope, q.Cursor, keyAttrs...)
+	if err != nil {
+		return Page[User]{}, err
+	}
+	var ids []string
+	var last map[string]types.AttributeValue
+	read, more := 0, true
+	for more && len(ids) < q.Limit && read < searchBudget {
+		out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+			TableName: &s.table, IndexName: aws.String(indexByEmail), ScanIndexForward: aws.Bool(!q.Desc),
+			ExclusiveStartKey: start, Limit: aws.Int32(int32(min(searchBudget-read, 4*q.Limit+10))),
+			KeyConditionExpression:    aws.String("LP = :lp"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":lp": str(lp)},
+		})
+		if err != nil {
+			return Page[User]{}, fail(err)
+		}
+		more = len(out.LastEvaluatedKey) > 0
+		for i, item := range out.Items {
+			var si searchItem
+			if err := attributevalue.UnmarshalMap(item, &si); err != nil {
+				return Page[User]{}, fail(err)
+			}
+			read++
+			last = item
+			if validate.MatchesAll(words, si.Words) {
+				ids = append(ids, si.ID)
+				if len(ids) == q.Limit {
+					more = more || i < len(out.Items)-1
+					break
+				}
+			}
+		}
+		start = out.LastEvaluatedKey
+	}
+	users, err := s.batchUsers(ctx, ids)
+	if err != nil {
+		return Page[User]{}, err
+	}
+	page := Page[User]{Items: []User{}}
+	for _, id := range ids {
+		u, ok := users[id]
+		if !ok || (q.Role != "" && u.Role != q.Role) || (q.Status != "" && u.Status != q.Status) {
+			continue // deleted since indexed, or filtered out
+		}
+		page.Items = append(page.Items, u)
+	}
+	if more && last != nil {
+		page.NextCursor = s.encodeCursor(scope, pageKey(last, keyAttrs...))
+	}
+	return page, nil
+}
+
+// batchUsers reads users by id, strongly consistent, 100 keys per request.
+func (s *Store) batchUsers(ctx context.Context, ids []string) (map[string]User, error) {
+	users := map[string]User{}
+	for len(ids) > 0 {
+		n := min(len(ids), 100)
+		keys := make([]map[string]types.AttributeValue, 0, n)
+		for _, id := range ids[:n] {
+			keys = append(keys, key(userPK(id), skUser))
+		}
+		ids = ids[n:]
+		req := map[string]types.KeysAndAttributes{s.table: {Keys: keys, ConsistentRead: aws.Bool(true)}}
+		for attempt := 0; len(req) > 0; attempt++ {
+			if attempt > 0 {
+				if err := sleep(ctx, 20*time.Millisecond); err != nil {
+					return nil, fail(err)
+				}
+			}
+			out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+			if err != nil {
+				return nil, fail(err)
+			}
+			for _, item := range out.Responses[s.table] {
+				var it userItem
+				if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+					return nil, fail(err)
+				}
+				users[it.ID] = it.user()
+			}
+			req = out.UnprocessedKeys
+			if attempt > 8 && len(req) > 0 {
+				return nil, fail(errBatchIncomplete)
+			}
+		}
+	}
+	return users, nil
+}
+
+var errBatchIncomplete = errors.New("batch get left unprocessed keys")
+
+// Counters are the exact counts kept beside every change.
+type Counters struct {
+	values      map[string]int64
+	SuperAdmins int64
+}
+
+// Counters reads every counter shard in one query.
+func (s *Store) Counters(ctx context.Context) (Counters, error) {
+	c := Counters{values: map[string]int64{}}
+	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+		TableName: &s.table, ConsistentRead: aws.Bool(true),
+		KeyConditionExpression:    aws.String("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pkCounters)},
+	})
+	if err != nil {
+		return c, fail(err)
+	}
+	for _, item := range out.Items {
+		var m map[string]any
+		if err := attributevalue.UnmarshalMap(item, &m); err != nil {
+			return c, fail(err)
+		}
+		for k, v := range m {
+			n, ok := v.(float64)
+			if !ok {
+				continue
+			}
+			if item[attrSK].(*types.AttributeValueMemberS).Value == skSuperAdmins {
+				c.SuperAdmins = int64(n)
+				continue
+			}
+			c.values[k] += int64(n)
+		}
+	}
+	return c, nil
+}
+
+// Users counts users with the role and status ("" = any).
+func (c Counters) Users(role, status string) int64 {
+	var n int64
+	for k, v := range c.values {
+		r, st, ok := splitUserCounter(k)
+		if ok && (role == "" || r == role) && (status == "" || st == status) {
+			n += v
+		}
+	}
+	return n
+}
+
+func splitUserCounter(k string) (role, status string, ok bool) {
+	rest, found := strings.CutPrefix(k, "u_")
+	if !found {
+		return "", "", false
+	}
+	i := strings.LastIndexByte(rest, '_')
+	if i < 0 {
+		return "", "", false
+	}
+	return rest[:i], rest[i+1:], true
+}
