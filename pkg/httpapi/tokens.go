@@ -155,4 +155,3 @@ func adminTokensDelete(s *Server, w http.ResponseWriter, r *http.Request) error 
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
-
