@@ -180,6 +180,9 @@ func (e *env) checkContract(req *http.Request, r resp) {
 			e.t.Errorf("%s %s: response leaks %q: %s", req.Method, req.URL.Path, leak, r.Body)
 		}
 	}
+	if gatewayAnswer && r.Status == 404 {
+		return // no such route: nothing in the document to check against
+	}
 	v, err := validator()
 	if err != nil {
 		e.t.Fatalf("openapi validator: %v", err)
