@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -59,10 +60,13 @@ func env(k, def string) string {
 // dummy credentials so that no real account is ever touched.
 func (c Config) AWS(ctx context.Context) (aws.Config, error) {
 	opts := []func(*awsconfig.LoadOptions) error{
-		// Fail fast: a stalled storage call must become a 503 well inside the
-		// Lambda timeout, not a gateway timeout.
-		awsconfig.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(4 * time.Second)),
-		awsconfig.WithRetryMaxAttempts(3),
+		// Fail fast: three attempts of at most 2 s with short back-offs keep a
+		// stalled storage call well inside the 10 s Lambda timeout, so it
+		// becomes a 503 rather than a gateway timeout.
+		awsconfig.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(2 * time.Second)),
+		awsconfig.WithRetryer(func() aws.Retryer {
+			return retry.AddWithMaxBackoffDelay(retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = 3 }), 300*time.Millisecond)
+		}),
 	}
 	if c.DynamoDBEndpoint != "" || c.SESEndpoint != "" {
 		opts = append(opts,
