@@ -15,13 +15,13 @@ import (
 
 	"github.com/usherhq/usher/pkg/app"
 	"github.com/usherhq/usher/pkg/config"
-	"github.com/usherhq/usher/pkg/openapi"
+	"github.com/usherhq/usher/pkg/openapi/openapitest"
 	"github.com/usherhq/usher/pkg/testenv"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
 
-var validator = sync.OnceValues(openapi.NewValidator)
+var validator = sync.OnceValues(openapitest.NewValidator)
 
 // syncBuffer collects log lines from concurrent handlers.
 type syncBuffer struct {

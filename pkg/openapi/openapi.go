@@ -27,6 +27,9 @@ var (
 	jsonErr   error
 )
 
+// YAML is the document as written.
+func YAML() []byte { return specYAML }
+
 // JSON returns the OpenAPI document as JSON, in the key order of openapi.yaml.
 // It is converted once; every call returns a fresh copy the caller may keep or
 // modify. It panics if the embedded document cannot be converted, which the

@@ -1,0 +1,52 @@
+# Usher — developer entry points. `make dev` and `make test` are all a fresh
+# machine needs (Go, Java 17 and Node.js 20 are installed by .ci/run when missing).
+GO        ?= go
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -s -w -X github.com/usherhq/usher/pkg/config.Version=$(VERSION)
+FUNCTIONS := $(notdir $(wildcard functions/*))
+
+.PHONY: dev test build lint template deploy bench sizes clean
+
+## dev: run the API on 127.0.0.1:3000 with DynamoDB Local and the SES v2 emulator
+dev:
+	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/usher dev
+
+## test: vet, check generated files, run every test (unit + integration on DynamoDB Local)
+test:
+	$(GO) vet ./...
+	$(GO) run ./cmd/gentemplate -check
+	$(GO) test -count=1 -timeout 15m ./...
+
+## build: every function for Lambda (linux/arm64, provided.al2023) into bin/<name>/bootstrap
+build:
+	@for f in $(FUNCTIONS); do \
+	  CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags "$(LDFLAGS)" -o bin/$$f/bootstrap ./functions/$$f || exit 1; \
+	done
+	@echo "built $(words $(FUNCTIONS)) functions into bin/"
+
+## sizes: binary size of every built function
+sizes: build
+	@du -k bin/*/bootstrap | sort -n | awk '{printf "%6.1f MiB  %s\n", $$1/1024, $$2}'
+
+## lint: formatting, vet, generated files, and the SAM template with cfn-lint
+lint:
+	@test -z "$$(gofmt -l .)" || { gofmt -l .; echo "run gofmt -w ."; exit 1; }
+	$(GO) vet ./...
+	$(GO) run ./cmd/gentemplate -check
+	cfn-lint template.yaml
+
+## template: regenerate template.yaml (and any missing functions/<route>/main.go) from pkg/routes
+template:
+	$(GO) run ./cmd/gentemplate
+
+## deploy: build and deploy with AWS SAM (first time: sam deploy --guided)
+deploy:
+	sam build
+	sam deploy
+
+## bench: Go benchmarks of the hot paths
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./pkg/...
+
+clean:
+	rm -rf bin .aws-sam

@@ -1,0 +1,470 @@
+package openapitest
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/usherhq/usher/pkg/openapi"
+	"github.com/usherhq/usher/pkg/routes"
+)
+
+func newValidator(t *testing.T) *Validator {
+	t.Helper()
+	v, err := NewValidator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestDocumentLoadsAndValidates(t *testing.T) {
+	doc, err := load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc.OpenAPI != "3.1.0" {
+		t.Errorf("openapi = %q, want 3.1.0", doc.OpenAPI)
+	}
+	if !doc.IsOpenAPI31OrLater() {
+		t.Error("kin-openapi does not treat the document as OpenAPI 3.1")
+	}
+	if doc.Info.Title != "Usher" || doc.Info.Version != "0.1.0" {
+		t.Errorf("info = %q %q", doc.Info.Title, doc.Info.Version)
+	}
+	// The JSON form must load and validate as well: it is what clients get.
+	loader := openapi3.NewLoader()
+	fromJSON, err := loader.LoadFromData(openapi.JSON())
+	if err != nil {
+		t.Fatalf("loading openapi.JSON(): %v", err)
+	}
+	if err := fromJSON.Validate(loader.Context); err != nil {
+		t.Fatalf("validating openapi.JSON(): %v", err)
+	}
+}
+
+func TestSecurity(t *testing.T) {
+	doc, err := load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Security) != 1 || doc.Security[0]["bearer"] == nil {
+		t.Fatalf("global security = %v, want [{bearer: []}]", doc.Security)
+	}
+	for _, r := range routes.All {
+		op := doc.Paths.Find(r.Path).GetOperation(r.Method)
+		if op == nil {
+			continue // reported by TestRoutesMatchDocument
+		}
+		public := op.Security != nil && len(*op.Security) == 0
+		if public != r.Public() {
+			t.Errorf("%s: public in document = %v, in routes.All = %v", r.Name, public, r.Public())
+		}
+		if !r.Public() {
+			for _, code := range []int{401, 403} {
+				if op.Responses.Status(code) == nil {
+					t.Errorf("%s: no %d response", r.Name, code)
+				}
+			}
+		}
+		for code, resp := range op.Responses.Map() {
+			if resp.Value.Headers["X-Request-Id"] == nil || resp.Value.Headers["Cache-Control"] == nil {
+				t.Errorf("%s %s: X-Request-Id or Cache-Control not documented", r.Name, code)
+			}
+		}
+	}
+}
+
+// --- Validator ---------------------------------------------------------------
+
+func stdHeader(contentType string) http.Header {
+	h := http.Header{}
+	h.Set("X-Request-Id", "req-1")
+	h.Set("Cache-Control", "no-store")
+	if contentType != "" {
+		h.Set("Content-Type", contentType)
+	}
+	return h
+}
+
+func withETag(h http.Header) http.Header {
+	h.Set("ETag", `"v1"`)
+	return h
+}
+
+const validUser = `{"id":"u_1","email":"ada@example.com","name":"Ada","role":"admin","status":"active",
+"createdAt":"2026-11-22T10:00:00.000Z","updatedAt":"2026-11-22T10:00:00.000Z",
+"lastLoginAt":null,"invitedBy":{"type":"user","id":"u_0"}}`
+
+func withField(t *testing.T, doc, field string, value any) string {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(doc), &m); err != nil {
+		t.Fatal(err)
+	}
+	m[field] = value
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+func withoutField(t *testing.T, doc, field string) string {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(doc), &m); err != nil {
+		t.Fatal(err)
+	}
+	delete(m, field)
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+func TestValidateResponse(t *testing.T) {
+	v := newValidator(t)
+	key := `{"id":"k_1","name":"ci","prefix":"ushk_AbCd","createdAt":"2026-11-22T10:00:00.000Z","expiresAt":null,"lastUsedAt":null}`
+	keySecret := `{"apiKey":` + key + `,"secret":"ushk_` + strings.Repeat("a", 38) + `"}`
+	token := `{"id":"t_1","name":"ops","createdBy":{"type":"user","id":"u_1","email":"ada@example.com"},"createdAt":"2026-11-22T10:00:00.000Z","expiresAt":"2026-12-22T10:00:00.000Z","lastUsedAt":null}`
+	problem := func(status int, code string) string {
+		return `{"type":"about:blank","title":"` + http.StatusText(status) + `","status":` + itoa(status) + `,"code":"` + code + `","detail":"x"}`
+	}
+	me := withField(t, validUser, "workspaces", []any{
+		map[string]any{"workspace": map[string]any{"id": "w_1", "name": "Ops"}, "role": "owner", "addedAt": "2026-11-22T10:00:00.000Z"},
+	})
+
+	tests := []struct {
+		name   string
+		method string
+		path   string
+		status int
+		header http.Header
+		body   string
+		ok     bool
+	}{
+		// Successes.
+		{"health", "GET", "/v1/health", 200, stdHeader("application/json"), `{"status":"ok","version":"0.1.0"}`, true},
+		{"health wrong const", "GET", "/v1/health", 200, stdHeader("application/json"), `{"status":"degraded","version":"0.1.0"}`, false},
+		{"health 503", "GET", "/v1/health", 503, func() http.Header {
+			h := stdHeader("application/problem+json")
+			h.Set("Retry-After", "5")
+			return h
+		}(), problem(503, "unavailable"), true},
+		{"503 without Retry-After", "GET", "/v1/health", 503, stdHeader("application/problem+json"), problem(503, "unavailable"), false},
+		{"openapi", "GET", "/v1/openapi.json", 200, stdHeader("application/json"), string(openapi.JSON()), true},
+		{"roles", "GET", "/v1/roles", 200, stdHeader("application/json"),
+			`{"instanceRoles":[{"name":"admin","description":"Admin","permissions":["users:read"]}],"workspaceRoles":[]}`, true},
+		{"user", "GET", "/v1/users/u_1", 200, withETag(stdHeader("application/json")), validUser, true},
+		{"user absolute URL and charset", "GET", "http://127.0.0.1:3000/v1/users/u_1", 200,
+			withETag(stdHeader("application/json; charset=utf-8")), validUser, true},
+		{"user lastLoginAt set, invitedBy null", "GET", "/v1/users/u_1", 200, withETag(stdHeader("application/json")),
+			withField(t, withField(t, validUser, "lastLoginAt", "2026-11-22T11:00:00.000Z"), "invitedBy", nil), true},
+		{"user created", "POST", "/v1/users", 201, withETag(stdHeader("application/json")), validUser, true},
+		{"user created with Location", "POST", "/v1/users", 201, func() http.Header {
+			h := withETag(stdHeader("application/json"))
+			h.Set("Location", "/v1/users/u_1")
+			return h
+		}(), validUser, true},
+		{"user updated", "PATCH", "/v1/users/u_1", 200, withETag(stdHeader("application/json")), validUser, true},
+		{"user deactivated", "POST", "/v1/users/u_1/deactivate", 200, withETag(stdHeader("application/json")),
+			withField(t, validUser, "status", "deactivated"), true},
+		{"user reactivated", "POST", "/v1/users/u_1/reactivate", 200, withETag(stdHeader("application/json")), validUser, true},
+		{"user deleted", "DELETE", "/v1/users/u_1", 204, stdHeader(""), ``, true},
+		{"users page", "GET", "/v1/users?limit=10", 200, stdHeader("application/json"),
+			`{"items":[` + validUser + `],"nextCursor":"abc","total":null}`, true},
+		{"users last page", "GET", "/v1/users", 200, stdHeader("application/json"), `{"items":[],"nextCursor":null,"total":0}`, true},
+		{"me", "GET", "/v1/me", 200, stdHeader("application/json"), me, true},
+		{"me updated", "PATCH", "/v1/me", 200, stdHeader("application/json"), me, true},
+		{"api keys page", "GET", "/v1/users/u_1/api-keys", 200, stdHeader("application/json"),
+			`{"items":[` + key + `],"nextCursor":null,"total":1}`, true},
+		{"api key created", "POST", "/v1/users/u_1/api-keys", 201, stdHeader("application/json"), keySecret, true},
+		{"api key rotated", "POST", "/v1/me/api-keys/k_1/rotate", 200, stdHeader("application/json"), keySecret, true},
+		{"api key deleted", "DELETE", "/v1/me/api-keys/k_1", 204, stdHeader(""), ``, true},
+		{"admin token created", "POST", "/v1/admin-tokens", 201, stdHeader("application/json"),
+			`{"adminToken":` + token + `,"secret":"usha_` + strings.Repeat("Z", 38) + `"}`, true},
+		{"admin tokens page", "GET", "/v1/admin-tokens", 200, stdHeader("application/json"),
+			`{"items":[` + token + `],"nextCursor":null,"total":1}`, true},
+		{"admin token deleted", "DELETE", "/v1/admin-tokens/t_1", 204, stdHeader(""), ``, true},
+
+		// Errors.
+		{"401 gateway", "GET", "/v1/users", 401, http.Header{"Content-Type": {"application/json"}}, `{"message":"Unauthorized"}`, true},
+		{"403 gateway", "GET", "/v1/users", 403, http.Header{"Content-Type": {"application/json"}}, `{"message":"Forbidden"}`, true},
+		{"403 problem", "GET", "/v1/users", 403, stdHeader("application/problem+json"), problem(403, "forbidden"), true},
+		{"403 problem as plain JSON", "GET", "/v1/users", 403, stdHeader("application/json"), problem(403, "forbidden"), false},
+		{"403 gateway as problem", "GET", "/v1/users", 403, stdHeader("application/problem+json"), `{"message":"Forbidden"}`, false},
+		{"404", "GET", "/v1/users/nope", 404, stdHeader("application/problem+json"), problem(404, "not_found"), true},
+		{"404 wrong code", "GET", "/v1/users/nope", 404, stdHeader("application/problem+json"), problem(404, "missing"), false},
+		{"404 as application/json", "GET", "/v1/users/nope", 404, stdHeader("application/json"), problem(404, "not_found"), false},
+		{"409 user_exists", "POST", "/v1/users", 409, stdHeader("application/problem+json"), problem(409, "user_exists"), true},
+		{"409 last_super_admin", "DELETE", "/v1/users/u_1", 409, stdHeader("application/problem+json"), problem(409, "last_super_admin"), true},
+		{"412", "PATCH", "/v1/users/u_1", 412, stdHeader("application/problem+json"), problem(412, "precondition_failed"), true},
+		{"413", "POST", "/v1/users", 413, stdHeader("application/problem+json"), problem(413, "payload_too_large"), true},
+		{"415", "PATCH", "/v1/me", 415, stdHeader("application/problem+json"), problem(415, "unsupported_media_type"), true},
+		{"400 with errors", "POST", "/v1/users", 400, stdHeader("application/problem+json"),
+			`{"type":"about:blank","title":"Bad Request","status":400,"code":"invalid_request","detail":"invalid fields",` +
+				`"errors":[{"field":"email","message":"must be a valid email address"}]}`, true},
+		{"400 weak_password on create", "POST", "/v1/users", 400, stdHeader("application/problem+json"),
+			`{"type":"about:blank","title":"Bad Request","status":400,"code":"weak_password","detail":"x",` +
+				`"errors":[{"field":"password","message":"must be at least 12 characters"}]}`, true},
+		{"400 weak_password elsewhere", "PATCH", "/v1/me", 400, stdHeader("application/problem+json"), problem(400, "weak_password"), false},
+		{"409 too_many_api_keys", "POST", "/v1/me/api-keys", 409, stdHeader("application/problem+json"), problem(409, "too_many_api_keys"), true},
+		{"409 user_exists on an API key", "POST", "/v1/users/u_1/api-keys", 409, stdHeader("application/problem+json"), problem(409, "user_exists"), false},
+		{"415 on deactivate", "POST", "/v1/users/u_1/deactivate", 415, stdHeader("application/problem+json"), problem(415, "unsupported_media_type"), true},
+		{"400 invalid_cursor", "GET", "/v1/admin-tokens?cursor=x", 400, stdHeader("application/problem+json"), problem(400, "invalid_cursor"), true},
+		{"problem without code", "POST", "/v1/users", 400, stdHeader("application/problem+json"),
+			`{"type":"about:blank","title":"Bad Request","status":400}`, false},
+		{"problem status disagrees", "POST", "/v1/users", 400, stdHeader("application/problem+json"), problem(409, "invalid_json"), false},
+		{"problem with a stack trace", "POST", "/v1/users", 400, stdHeader("application/problem+json"),
+			withField(t, problem(400, "invalid_json"), "stack", "main.go:1"), false},
+
+		// Contract violations.
+		{"user with an extra field", "GET", "/v1/users/u_1", 200, withETag(stdHeader("application/json")),
+			withField(t, validUser, "passwordHash", "x"), false},
+		{"user without lastLoginAt", "GET", "/v1/users/u_1", 200, withETag(stdHeader("application/json")),
+			withoutField(t, validUser, "lastLoginAt"), false},
+		{"user lastLoginAt wrong type", "GET", "/v1/users/u_1", 200, withETag(stdHeader("application/json")),
+			withField(t, validUser, "lastLoginAt", 5), false},
+		{"user lastLoginAt not a date-time", "GET", "/v1/users/u_1", 200, withETag(stdHeader("application/json")),
+			withField(t, validUser, "lastLoginAt", "yesterday"), false},
+		{"user email with display name", "GET", "/v1/users/u_1", 200, withETag(stdHeader("application/json")),
+			withField(t, validUser, "email", "Ada <ada@example.com>"), false},
+		{"user email not an address", "GET", "/v1/users/u_1", 200, withETag(stdHeader("application/json")),
+			withField(t, validUser, "email", "ada"), false},
+		{"user unknown role", "GET", "/v1/users/u_1", 200, withETag(stdHeader("application/json")),
+			withField(t, validUser, "role", "root"), false},
+		{"user invitedBy wrong shape", "GET", "/v1/users/u_1", 200, withETag(stdHeader("application/json")),
+			withField(t, validUser, "invitedBy", "u_0"), false},
+		{"user without ETag", "GET", "/v1/users/u_1", 200, stdHeader("application/json"), validUser, false},
+		{"user without X-Request-Id", "GET", "/v1/users/u_1", 200, http.Header{"Content-Type": {"application/json"}, "Etag": {`"v"`}, "Cache-Control": {"no-store"}}, validUser, false},
+		{"cacheable", "GET", "/v1/health", 200, func() http.Header {
+			h := stdHeader("application/json")
+			h.Set("Cache-Control", "max-age=60")
+			return h
+		}(), `{"status":"ok","version":"0.1.0"}`, false},
+		{"me without workspaces", "GET", "/v1/me", 200, stdHeader("application/json"), validUser, false},
+		{"page without total", "GET", "/v1/users", 200, stdHeader("application/json"), `{"items":[],"nextCursor":null}`, false},
+		{"secret of the wrong kind", "POST", "/v1/me/api-keys", 201, stdHeader("application/json"),
+			`{"apiKey":` + key + `,"secret":"usha_` + strings.Repeat("a", 38) + `"}`, false},
+		{"undocumented status", "GET", "/v1/users/u_1", 418, stdHeader("application/problem+json"), problem(418, "teapot"), false},
+		{"500 is never documented", "GET", "/v1/users/u_1", 500, stdHeader("application/problem+json"), problem(500, "internal"), false},
+		{"201 where 200 is documented", "POST", "/v1/me/api-keys/k_1/rotate", 201, stdHeader("application/json"), keySecret, false},
+		{"body on a 204", "DELETE", "/v1/users/u_1", 204, stdHeader("application/json"), `{}`, false},
+		{"text body", "GET", "/v1/health", 200, stdHeader("text/plain"), `ok`, false},
+		{"unknown route", "GET", "/v1/nope", 200, stdHeader("application/json"), `{}`, false},
+		{"wrong method", "PUT", "/v1/users/u_1", 200, stdHeader("application/json"), `{}`, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req := httptest.NewRequest(tc.method, tc.path, nil)
+			err := v.ValidateResponse(req, tc.status, tc.header, []byte(tc.body))
+			if tc.ok && err != nil {
+				t.Errorf("valid response refused: %v", err)
+			}
+			if !tc.ok && err == nil {
+				t.Error("invalid response accepted")
+			}
+		})
+	}
+}
+
+func itoa(n int) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}
+
+// TestOpenAPI31Keywords pins how kin-openapi handles the OpenAPI 3.1 features
+// the document relies on: type arrays with "null", const and enum with null.
+func TestOpenAPI31Keywords(t *testing.T) {
+	doc, err := load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := func(name string) *openapi3.Schema { return doc.Components.Schemas[name].Value }
+	visit := func(s *openapi3.Schema, value any) error {
+		return s.VisitJSON(value, openapi3.EnableJSONSchema2020())
+	}
+	tests := []struct {
+		schema string
+		value  any
+		ok     bool
+	}{
+		{"NullableTimestamp", nil, true},
+		{"NullableTimestamp", "2026-11-22T10:00:00.000Z", true},
+		{"NullableTimestamp", 12.0, false},
+		{"NullableTimestamp", "not a date", false},
+		{"NextCursor", nil, true},
+		{"NextCursor", "c", true},
+		{"NextCursor", true, false},
+		{"Total", nil, true},
+		{"Total", 3.0, true},
+		{"Total", 1.5, false},
+		{"Total", -1.0, false},
+		{"Total", "3", false},
+		{"Health", map[string]any{"status": "ok", "version": "1"}, true},
+		{"Health", map[string]any{"status": "down", "version": "1"}, false},
+		{"CreateAdminToken", map[string]any{"name": "ci", "expiresInDays": nil}, true},
+		{"CreateAdminToken", map[string]any{"name": "ci", "expiresInDays": 30.0}, true},
+		{"CreateAdminToken", map[string]any{"name": "ci"}, true},
+		{"CreateAdminToken", map[string]any{"name": "ci", "expiresInDays": 31.0}, false},
+		{"CreateAdminToken", map[string]any{"name": "ci", "expiresInDays": "30"}, false},
+		{"CreateApiKey", map[string]any{"name": "ci", "expiresInDays": nil}, true},
+		{"CreateApiKey", map[string]any{"name": "ci", "expiresInDays": 365.0}, true},
+		{"CreateApiKey", map[string]any{"name": "ci", "expiresInDays": 366.0}, false},
+		{"CreateApiKey", map[string]any{"name": "ci", "expiresInDays": 0.0}, false},
+		{"CreateApiKey", map[string]any{"name": "ci", "role": "super_admin"}, false},
+		{"UpdateUser", map[string]any{}, false},
+		{"UpdateUser", map[string]any{"role": "viewer"}, true},
+		{"UpdateUser", map[string]any{"status": "active"}, false},
+	}
+	for _, tc := range tests {
+		err := visit(schema(tc.schema), tc.value)
+		if tc.ok && err != nil {
+			t.Errorf("%s %#v refused: %v", tc.schema, tc.value, err)
+		}
+		if !tc.ok && err == nil {
+			t.Errorf("%s %#v accepted", tc.schema, tc.value)
+		}
+	}
+}
+
+func TestValidateRequest(t *testing.T) {
+	v := newValidator(t)
+	tests := []struct {
+		name   string
+		method string
+		path   string
+		ctype  string
+		body   string
+		ok     bool
+	}{
+		{"create user", "POST", "/v1/users", "application/json", `{"email":"a@example.com","name":"A","role":"api_user"}`, true},
+		{"create user with password", "POST", "/v1/users", "application/json", `{"email":"a@example.com","name":"A","role":"viewer","password":"correct horse battery"}`, true},
+		{"create user mass assignment", "POST", "/v1/users", "application/json", `{"email":"a@example.com","name":"A","role":"viewer","status":"active"}`, false},
+		{"create user without role", "POST", "/v1/users", "application/json", `{"email":"a@example.com","name":"A"}`, false},
+		{"create user bad email", "POST", "/v1/users", "application/json", `{"email":"Ada <a@example.com>","name":"A","role":"viewer"}`, false},
+		{"create user long email", "POST", "/v1/users", "application/json", `{"email":"` + strings.Repeat("a", 250) + `@x.io","name":"A","role":"viewer"}`, false},
+		{"update me with role", "PATCH", "/v1/me", "application/json", `{"name":"A","role":"super_admin"}`, false},
+		{"update me", "PATCH", "/v1/me", "application/json", `{"name":"A"}`, true},
+		{"update me empty name", "PATCH", "/v1/me", "application/json", `{"name":""}`, false},
+		{"update user empty", "PATCH", "/v1/users/u_1", "application/json", `{}`, false},
+		{"admin token no expiry", "POST", "/v1/admin-tokens", "application/json", `{"name":"ci","expiresInDays":null}`, true},
+		{"admin token bad expiry", "POST", "/v1/admin-tokens", "application/json", `{"name":"ci","expiresInDays":45}`, false},
+		{"text body", "POST", "/v1/me/api-keys", "text/plain", `name=ci`, false},
+		{"list", "GET", "/v1/users?limit=200&sort=email&order=desc&role=viewer&status=active", "", ``, true},
+		{"limit too big", "GET", "/v1/users?limit=201", "", ``, false},
+		{"limit zero", "GET", "/v1/admin-tokens?limit=0", "", ``, false},
+		{"bad sort", "GET", "/v1/users?sort=role", "", ``, false},
+		{"q too long", "GET", "/v1/users?q=" + strings.Repeat("a", 101), "", ``, false},
+		{"unknown route", "GET", "/v1/invitations", "", ``, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var body *strings.Reader
+			if tc.body != "" {
+				body = strings.NewReader(tc.body)
+			}
+			var req *http.Request
+			if body != nil {
+				req = httptest.NewRequest(tc.method, tc.path, body)
+			} else {
+				req = httptest.NewRequest(tc.method, tc.path, nil)
+			}
+			if tc.ctype != "" {
+				req.Header.Set("Content-Type", tc.ctype)
+			}
+			err := v.ValidateRequest(req)
+			if tc.ok && err != nil {
+				t.Errorf("valid request refused: %v", err)
+			}
+			if !tc.ok && err == nil {
+				t.Error("invalid request accepted")
+			}
+			if tc.body != "" {
+				var buf bytes.Buffer
+				if _, err := buf.ReadFrom(req.Body); err != nil || buf.String() != tc.body {
+					t.Errorf("request body not restored: %q, %v", buf.String(), err)
+				}
+			}
+		})
+	}
+}
+
+func TestValidatorConcurrentUse(t *testing.T) {
+	v := newValidator(t)
+	done := make(chan error)
+	for i := range 8 {
+		go func() {
+			req := httptest.NewRequest("GET", "/v1/users/u_"+itoa(i), nil)
+			err := v.ValidateResponse(req, 200, withETag(stdHeader("application/json")), []byte(validUser))
+			if err == nil {
+				err = v.ValidateResponse(httptest.NewRequest("GET", "/v1/health", nil), 200, stdHeader("application/json"), []byte(`{"status":"ok","version":"1"}`))
+			}
+			done <- err
+		}()
+	}
+	for range 8 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// TestRoutesMatchDocument checks that the route table and the document list
+// the same operations, each once, with operationId equal to the route name.
+func TestRoutesMatchDocument(t *testing.T) {
+	doc, err := load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	type op struct{ method, path, id string }
+	var ops []op
+	for path, item := range doc.Paths.Map() {
+		for method, o := range item.Operations() {
+			ops = append(ops, op{method, path, o.OperationID})
+		}
+	}
+
+	byName := map[string]routes.Route{}
+	for _, r := range routes.All {
+		if _, dup := byName[r.Name]; dup {
+			t.Errorf("route name %q twice in routes.All", r.Name)
+		}
+		byName[r.Name] = r
+	}
+	seen := map[string]int{}
+	for _, o := range ops {
+		if o.id == "" {
+			t.Errorf("%s %s has no operationId", o.method, o.path)
+			continue
+		}
+		seen[o.id]++
+		r, ok := byName[o.id]
+		if !ok {
+			t.Errorf("%s %s: operationId %q is not a route of routes.All", o.method, o.path, o.id)
+			continue
+		}
+		if r.Method != o.method || r.Path != o.path {
+			t.Errorf("operationId %q is %s %s in the document but %s in routes.All", o.id, o.method, o.path, r.Pattern())
+		}
+	}
+	for _, r := range routes.All {
+		if seen[r.Name] != 1 {
+			t.Errorf("route %s (%s) has %d operations in the document, want 1", r.Name, r.Pattern(), seen[r.Name])
+		}
+	}
+
+	var want []string
+	for _, r := range routes.All {
+		want = append(want, r.Pattern())
+	}
+	slices.Sort(want)
+	if got := openapi.Paths(); !slices.Equal(got, want) {
+		t.Errorf("openapi.Paths() = %q\nroutes.All = %q", got, want)
+	}
+}
+
+// TestSecurity checks that exactly the public routes opt out of the global
+// bearer requirement, and that every protected operation documents 401 and 403.
