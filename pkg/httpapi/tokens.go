@@ -28,9 +28,28 @@ type keyWithSecret struct {
 	Secret string       `json:"secret"`
 }
 
-type createKeyBody struct {
+// namedExpiry is the body that creates an API key or an admin token.
+type namedExpiry struct {
 	Name          Opt[string] `json:"name"`
 	ExpiresInDays Opt[int]    `json:"expiresInDays"`
+}
+
+// decodeNamedExpiry reads the body; ok says whether a number of days is
+// allowed (absent or null means no expiry, returned as 0).
+func decodeNamedExpiry(r *http.Request, ok func(int) bool, rule string) (name string, days int, err error) {
+	var b namedExpiry
+	if err := decode(r, &b, true); err != nil {
+		return "", 0, err
+	}
+	var f problem.Fields
+	name = requiredName(&f, "name", b.Name)
+	if b.ExpiresInDays.Set && !b.ExpiresInDays.Null {
+		days = b.ExpiresInDays.V
+		if !ok(days) {
+			f.Add("expiresInDays", rule)
+		}
+	}
+	return name, days, f.Err()
 }
 
 func apiKeysList(owner keyOwner) handlerFunc {
@@ -51,20 +70,8 @@ func apiKeysList(owner keyOwner) handlerFunc {
 
 func apiKeysCreate(owner keyOwner) handlerFunc {
 	return func(s *Server, w http.ResponseWriter, r *http.Request) error {
-		var b createKeyBody
-		if err := decode(r, &b, true); err != nil {
-			return err
-		}
-		var f problem.Fields
-		name := requiredName(&f, "name", b.Name)
-		days := 0
-		if b.ExpiresInDays.Set && !b.ExpiresInDays.Null {
-			days = b.ExpiresInDays.V
-			if days < 1 || days > 365 {
-				f.Add("expiresInDays", "must be from 1 to 365, or null for no expiry")
-			}
-		}
-		if err := f.Err(); err != nil {
+		name, days, err := decodeNamedExpiry(r, func(d int) bool { return d >= 1 && d <= 365 }, "must be from 1 to 365, or null for no expiry")
+		if err != nil {
 			return err
 		}
 		id, c, decide := owner(r)
@@ -101,31 +108,14 @@ func apiKeysDelete(owner keyOwner) handlerFunc {
 	}
 }
 
-type createAdminTokenBody struct {
-	Name          Opt[string] `json:"name"`
-	ExpiresInDays Opt[int]    `json:"expiresInDays"`
-}
-
 type adminTokenWithSecret struct {
 	AdminToken store.AdminToken `json:"adminToken"`
 	Secret     string           `json:"secret"`
 }
 
 func adminTokensCreate(s *Server, w http.ResponseWriter, r *http.Request) error {
-	var b createAdminTokenBody
-	if err := decode(r, &b, true); err != nil {
-		return err
-	}
-	var f problem.Fields
-	name := requiredName(&f, "name", b.Name)
-	days := 0
-	if b.ExpiresInDays.Set && !b.ExpiresInDays.Null {
-		days = b.ExpiresInDays.V
-		if days != 7 && days != 30 && days != 60 && days != 90 {
-			f.Add("expiresInDays", "must be 7, 30, 60, 90 or null for no expiry")
-		}
-	}
-	if err := f.Err(); err != nil {
+	name, days, err := decodeNamedExpiry(r, func(d int) bool { return d == 7 || d == 30 || d == 60 || d == 90 }, "must be 7, 30, 60, 90 or null for no expiry")
+	if err != nil {
 		return err
 	}
 	t, secret, err := s.Store.CreateAdminToken(r.Context(), caller(r, routes.InstanceManage), name, days)

@@ -124,27 +124,25 @@ func weakPassword(msgs []string) error {
 }
 
 func requiredEmail(f *problem.Fields, field string, v Opt[string]) string {
-	if !v.Set || v.Null {
-		f.Add(field, "is required")
-		return ""
-	}
-	e, msg := validate.Email(v.V)
-	if msg != "" {
-		f.Add(field, msg)
-	}
-	return e
+	return required(f, field, v, validate.Email)
 }
 
 func requiredName(f *problem.Fields, field string, v Opt[string]) string {
+	return required(f, field, v, validate.Name)
+}
+
+// required checks a string field that must be present, recording the
+// normaliser's message when it refuses the value.
+func required(f *problem.Fields, field string, v Opt[string], normalise func(string) (string, string)) string {
 	if !v.Set || v.Null {
 		f.Add(field, "is required")
 		return ""
 	}
-	n, msg := validate.Name(v.V)
+	out, msg := normalise(v.V)
 	if msg != "" {
 		f.Add(field, msg)
 	}
-	return n
+	return out
 }
 
 func userWithETag(w http.ResponseWriter, u store.User) error {
