@@ -10,6 +10,8 @@ package store
 //	USER#<id>        SEARCH#<p>      search entry in LP=USERS#PFX#<p> (p: 1–3 rune word prefix)
 //	USER#<id>        APIKEY#<keyId>  API key metadata (hash of the secret in TOKEN#)
 //	USER#<id>        SESSION#<id>    session metadata
+//	USER#<id>        RESET#<id>      an outstanding password-reset token
+//	LOGIN#<email>    LOGIN           failed-login count and lockout of an address
 //	EMAIL#<email>    EMAIL           uniqueness guard for an address
 //	TOKEN#<sha256>   TOKEN           what the authorizer reads: one GetItem per request
 //	ADMINTOKENS      <id>            admin token metadata
@@ -38,6 +40,8 @@ const (
 	skSearch      = "SEARCH#"
 	skAPIKey      = "APIKEY#"
 	skSession     = "SESSION#"
+	skReset       = "RESET#"
+	skLogin       = "LOGIN"
 	skEmail       = "EMAIL"
 	skToken       = "TOKEN"
 	pkAdminTokens = "ADMINTOKENS"
@@ -64,3 +68,5 @@ func counterSK(shard int) string      { return "SHARD#" + string(rune('0'+shard)
 
 // userCounter names the counter attribute of users with a role and status.
 func userCounter(role, status string) string { return "u_" + role + "_" + status }
+
+func loginPK(email string) string { return "LOGIN#" + email }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sort"
 	"strings"
 	"time"
 
@@ -71,8 +72,17 @@ func fail(err error) error {
 // tx collects the items of one TransactWriteItems and what each failed
 // condition means for the client.
 type tx struct {
-	items []types.TransactWriteItem
-	fails []error
+	items  []types.TransactWriteItem
+	fails  []error
+	counts map[string]int64 // counter deltas, written as one shard update
+}
+
+// count adds delta to a counter when the transaction commits.
+func (t *tx) count(name string, delta int64) {
+	if t.counts == nil {
+		t.counts = map[string]int64{}
+	}
+	t.counts[name] += delta
 }
 
 func (t *tx) add(item types.TransactWriteItem, onFail error) {
@@ -133,6 +143,7 @@ var errTooLarge = problem.New(409, "too_many_items", "the change touches too man
 // commit runs the transaction, retrying transaction conflicts; a failed
 // condition returns the error registered for that item.
 func (s *Store) commit(ctx context.Context, t *tx) error {
+	s.flushCounts(t)
 	if len(t.items) == 0 {
 		return nil
 	}
@@ -170,6 +181,30 @@ func (s *Store) commit(ctx context.Context, t *tx) error {
 		if err := sleep(ctx, time.Duration(10<<attempt)*time.Millisecond); err != nil {
 			return fail(err)
 		}
+	}
+}
+
+// flushCounts turns the counter deltas into one update of a random shard:
+// concurrent changes rarely touch the same shard, and a read sums them all.
+func (s *Store) flushCounts(t *tx) {
+	var parts []string
+	vals := map[string]types.AttributeValue{}
+	names := make([]string, 0, len(t.counts))
+	for n := range t.counts {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for i, n := range names {
+		if t.counts[n] == 0 {
+			continue
+		}
+		v := fmt.Sprintf(":c%d", i)
+		parts = append(parts, "#"+n+" "+v)
+		vals[v] = num(t.counts[n])
+	}
+	t.counts = nil
+	if len(parts) > 0 {
+		s.update(t, pkCounters, counterSK(rand.IntN(counterShards)), "ADD "+strings.Join(parts, ", "), "", vals, nil)
 	}
 }
 

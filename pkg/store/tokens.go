@@ -21,6 +21,8 @@ const (
 	KindAdminToken = "admin_token"
 	KindAPIKey     = "api_key"
 	KindSession    = "session"
+	KindReset      = "reset"
+	KindInvite     = "invite"
 )
 
 // MaxAPIKeys bounds a user's API keys, so that every change of the user
@@ -102,12 +104,21 @@ func expiry(now time.Time, days int) (string, int64) {
 	return stamp(t), t.Unix()
 }
 
-// changeUserTokens runs an optimistic change of a user's keys: decide sees the
-// user's partition, build adds the writes, and the user's tokenRev is bumped
-// under a condition so that a concurrent role or status change, which must
-// rewrite every token item, is never missed.
-func (s *Store) changeUserTokens(ctx context.Context, c *Caller, userID string, keyDelta int64,
-	decide func(st *userState) error, build func(t *tx, st *userState, now time.Time)) error {
+// userEdit is what a change does to the user item itself besides bumping
+// tokenRev: more SET clauses and a change of the API key count.
+type userEdit struct {
+	set      string
+	vals     map[string]types.AttributeValue
+	keyDelta int64
+}
+
+// changeUser runs an optimistic change of a user's tokens or secrets: decide
+// sees the user's partition, build adds the writes and says how the user item
+// changes, and the user's tokenRev is bumped under a condition so that a
+// concurrent role or status change, which must rewrite every token item, is
+// never missed.
+func (s *Store) changeUser(ctx context.Context, c *Caller, userID string,
+	decide func(st *userState) error, build func(t *tx, st *userState, now time.Time) userEdit) error {
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		st, err := s.loadUser(ctx, userID)
 		if err != nil {
@@ -125,9 +136,16 @@ func (s *Store) changeUserTokens(ctx context.Context, c *Caller, userID string, 
 		} else {
 			s.guard(&t, c, now)
 		}
-		s.update(&t, userPK(userID), skUser, "ADD #tokenRev :one, #apiKeyCount :delta", "#version = :v AND #tokenRev = :t",
-			map[string]types.AttributeValue{":one": num(1), ":delta": num(keyDelta), ":v": num(st.user.Version), ":t": num(st.user.TokenRev)}, errRetry)
-		build(&t, st, now)
+		e := build(&t, st, now)
+		vals := map[string]types.AttributeValue{":one": num(1), ":delta": num(e.keyDelta), ":v": num(st.user.Version), ":t": num(st.user.TokenRev)}
+		for k, v := range e.vals {
+			vals[k] = v
+		}
+		expr := "ADD #tokenRev :one, #apiKeyCount :delta"
+		if e.set != "" {
+			expr += " SET " + e.set
+		}
+		s.update(&t, userPK(userID), skUser, expr, "#version = :v AND #tokenRev = :t", vals, errRetry)
 		err = s.commit(ctx, &t)
 		if errors.Is(err, errRetry) {
 			continue
@@ -142,7 +160,7 @@ func (s *Store) changeUserTokens(ctx context.Context, c *Caller, userID string, 
 func (s *Store) CreateAPIKey(ctx context.Context, c *Caller, userID, name string, days int, decide func(User) error) (APIKey, string, error) {
 	var key apiKeyItem
 	secret := token.New(token.APIKey)
-	err := s.changeUserTokens(ctx, c, userID, 1, func(st *userState) error {
+	err := s.changeUser(ctx, c, userID, func(st *userState) error {
 		if err := decide(st.user.user()); err != nil {
 			return err
 		}
@@ -153,13 +171,14 @@ func (s *Store) CreateAPIKey(ctx context.Context, c *Caller, userID, name string
 			return ErrTooManyAPIKeys
 		}
 		return nil
-	}, func(t *tx, st *userState, now time.Time) {
+	}, func(t *tx, st *userState, now time.Time) userEdit {
 		id := newID()
 		exp, ttl := expiry(now, days)
 		key = apiKeyItem{PK: userPK(userID), SK: skAPIKey + id, ID: id, Name: name, Prefix: token.DisplayPrefix(secret),
 			CreatedAt: stamp(now), ExpiresAt: exp, LifetimeDays: days, Hash: token.Hash(secret)}
 		s.put(t, marshal(key), "", nil, nil)
 		s.putUserToken(t, st.user, KindAPIKey, id, secret, exp, ttl)
+		return userEdit{keyDelta: 1}
 	})
 	if err != nil {
 		return APIKey{}, "", err
@@ -186,7 +205,7 @@ func findKey(st *userState, keyID string) (apiKeyItem, bool) {
 func (s *Store) RotateAPIKey(ctx context.Context, c *Caller, userID, keyID string, decide func(User) error) (APIKey, string, error) {
 	var key apiKeyItem
 	secret := token.New(token.APIKey)
-	err := s.changeUserTokens(ctx, c, userID, 0, func(st *userState) error {
+	err := s.changeUser(ctx, c, userID, func(st *userState) error {
 		if err := decide(st.user.user()); err != nil {
 			return err
 		}
@@ -197,7 +216,7 @@ func (s *Store) RotateAPIKey(ctx context.Context, c *Caller, userID, keyID strin
 			return ErrUserInactive
 		}
 		return nil
-	}, func(t *tx, st *userState, now time.Time) {
+	}, func(t *tx, st *userState, now time.Time) userEdit {
 		old, _ := findKey(st, keyID)
 		key = old
 		exp, ttl := expiry(now, old.LifetimeDays)
@@ -205,6 +224,7 @@ func (s *Store) RotateAPIKey(ctx context.Context, c *Caller, userID, keyID strin
 		s.put(t, marshal(key), "#hash = :old", map[string]types.AttributeValue{":old": str(old.Hash)}, errRetry)
 		s.del(t, tokenPK(old.Hash), skToken, "", nil, nil)
 		s.putUserToken(t, st.user, KindAPIKey, keyID, secret, exp, ttl)
+		return userEdit{}
 	})
 	if err != nil {
 		return APIKey{}, "", err
@@ -214,7 +234,7 @@ func (s *Store) RotateAPIKey(ctx context.Context, c *Caller, userID, keyID strin
 
 // DeleteAPIKey deletes a key; its secret stops working at once.
 func (s *Store) DeleteAPIKey(ctx context.Context, c *Caller, userID, keyID string, decide func(User) error) error {
-	return s.changeUserTokens(ctx, c, userID, -1, func(st *userState) error {
+	return s.changeUser(ctx, c, userID, func(st *userState) error {
 		if err := decide(st.user.user()); err != nil {
 			return err
 		}
@@ -222,10 +242,11 @@ func (s *Store) DeleteAPIKey(ctx context.Context, c *Caller, userID, keyID strin
 			return problem.ErrNotFound
 		}
 		return nil
-	}, func(t *tx, st *userState, _ time.Time) {
+	}, func(t *tx, st *userState, _ time.Time) userEdit {
 		k, _ := findKey(st, keyID)
 		s.del(t, userPK(userID), k.SK, "attribute_exists(PK)", nil, errRetry)
 		s.del(t, tokenPK(k.Hash), skToken, "", nil, nil)
+		return userEdit{keyDelta: -1}
 	})
 }
 

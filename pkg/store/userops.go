@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"math/rand/v2"
 	"strings"
 	"time"
 
@@ -57,23 +56,15 @@ func callerMayAct(c *Caller, cur userItem) error {
 	return ErrCallerChanged
 }
 
-// countUser adds the counter change for a user moving between (role, status)
-// buckets; an empty role means "none".
+// countUser moves a user between (role, status) counters; an empty role
+// means "none".
 func (s *Store) countUser(t *tx, fromRole, fromStatus, toRole, toStatus string) {
-	if fromRole == toRole && fromStatus == toStatus {
-		return
-	}
-	var parts []string
-	vals := map[string]types.AttributeValue{}
 	if fromRole != "" {
-		parts = append(parts, "#"+userCounter(fromRole, fromStatus)+" :dec")
-		vals[":dec"] = num(-1)
+		t.count(userCounter(fromRole, fromStatus), -1)
 	}
 	if toRole != "" {
-		parts = append(parts, "#"+userCounter(toRole, toStatus)+" :inc")
-		vals[":inc"] = num(1)
+		t.count(userCounter(toRole, toStatus), 1)
 	}
-	s.update(t, pkCounters, counterSK(rand.IntN(counterShards)), "ADD "+strings.Join(parts, ", "), "", vals, nil)
 }
 
 // countSuper keeps the number of active super_admins and refuses to let it
@@ -167,6 +158,7 @@ type userState struct {
 	search   []string // SKs of search entries
 	apiKeys  []apiKeyItem
 	sessions []sessionItem
+	resets   []resetItem
 	other    []string // SKs of any other item in the partition
 }
 
@@ -194,6 +186,10 @@ func (s *Store) loadUser(ctx context.Context, id string) (*userState, error) {
 			var k sessionItem
 			err = attributevalue.UnmarshalMap(item, &k)
 			st.sessions = append(st.sessions, k)
+		case strings.HasPrefix(sk, skReset):
+			var r resetItem
+			err = attributevalue.UnmarshalMap(item, &r)
+			st.resets = append(st.resets, r)
 		default:
 			st.other = append(st.other, sk)
 		}
@@ -344,9 +340,10 @@ func (s *Store) DeleteUser(ctx context.Context, c *Caller, id string, ifMatch in
 			s.del(&t, userPK(id), k.SK, "", nil, nil)
 			s.del(&t, tokenPK(k.Hash), skToken, "", nil, nil)
 		}
-		for _, ss := range st.sessions {
-			s.del(&t, userPK(id), ss.SK, "", nil, nil)
-			s.del(&t, tokenPK(ss.Hash), skToken, "", nil, nil)
+		s.endSessions(&t, st, "")
+		for _, r := range st.resets {
+			s.del(&t, userPK(id), r.SK, "", nil, nil)
+			s.del(&t, tokenPK(r.Hash), skToken, "", nil, nil)
 		}
 		s.del(&t, emailPK(cur.Email), skEmail, "", nil, nil)
 		s.countUser(&t, cur.Role, cur.Status, "", "")
