@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
@@ -15,7 +16,9 @@ import (
 	"github.com/usherhq/usher/pkg/config"
 	"github.com/usherhq/usher/pkg/gateway"
 	"github.com/usherhq/usher/pkg/httpapi"
+	"github.com/usherhq/usher/pkg/mail"
 	"github.com/usherhq/usher/pkg/routes"
+	"github.com/usherhq/usher/pkg/settings"
 	"github.com/usherhq/usher/pkg/store"
 )
 
@@ -40,10 +43,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		return nil, err
 	}
 	st := store.New(cfg.DynamoDB(awsCfg), cfg.Table, cfg.CursorSecret)
+	defaults := settings.Defaults(cfg.SenderEmail, cfg.InviteURLBase, cfg.ResetURLBase)
 	return &App{
-		Config:     cfg,
-		Store:      st,
-		HTTP:       &httpapi.Server{Store: st, Log: log, Version: config.Version},
+		Config: cfg,
+		Store:  st,
+		HTTP: &httpapi.Server{Store: st, Log: log, Version: config.Version, Settings: settings.Static(defaults),
+			// Sending is bounded well inside the Lambda timeout.
+			Mail: mail.NewSES(mail.NewClient(awsCfg, cfg.SESEndpoint), 4*time.Second)},
 		Authorizer: &authorizer.Authorizer{Auth: st, Log: log},
 		Log:        log,
 	}, nil

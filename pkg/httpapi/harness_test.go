@@ -15,6 +15,7 @@ import (
 
 	"github.com/usherhq/usher/pkg/app"
 	"github.com/usherhq/usher/pkg/config"
+	"github.com/usherhq/usher/pkg/mail"
 	"github.com/usherhq/usher/pkg/openapi/openapitest"
 	"github.com/usherhq/usher/pkg/testenv"
 )
@@ -56,13 +57,14 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	t.Parallel()
-	return newEnvOn(t, testenv.Endpoint(), testenv.NewTable(t))
+	return newEnvOn(t, testenv.Endpoint(), testenv.SESEndpoint(), testenv.NewTable(t))
 }
 
-func newEnvOn(t *testing.T, endpoint, table string) *env {
+func newEnvOn(t *testing.T, endpoint, ses, table string) *env {
 	t.Helper()
 	logs := &syncBuffer{}
-	cfg := config.Config{Table: table, DynamoDBEndpoint: endpoint, CursorSecret: "test-secret", Stage: "test"}
+	cfg := config.Config{Table: table, DynamoDBEndpoint: endpoint, SESEndpoint: ses, CursorSecret: "test-secret", Stage: "test",
+		SenderEmail: "usher@example.com", InviteURLBase: "https://console.example.com/accept", ResetURLBase: "https://console.example.com/reset"}
 	a, err := app.New(context.Background(), cfg, app.Logger(logs, slog.LevelDebug))
 	if err != nil {
 		t.Fatal(err)
@@ -238,4 +240,15 @@ func items(r resp) []map[string]any {
 		out = append(out, it.(map[string]any))
 	}
 	return out
+}
+
+// sharedMailer sends through the shared SES emulator.
+func sharedMailer(t *testing.T) *mail.SES {
+	t.Helper()
+	cfg := config.Config{SESEndpoint: testenv.SESEndpoint()}
+	awsCfg, err := cfg.AWS(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mail.NewSES(mail.NewClient(awsCfg, cfg.SESEndpoint), 0)
 }

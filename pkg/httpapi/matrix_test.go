@@ -12,29 +12,44 @@ import (
 // allowed is API.md §3 written out by hand, route by route: who may call it.
 // It is deliberately not derived from the code it checks.
 var allowed = map[string]string{
-	"health":               "*",
-	"openapi":              "*",
-	"roles-list":           "super_admin admin editor operator viewer admin_token",
-	"users-list":           "super_admin admin editor operator viewer admin_token",
-	"users-get":            "super_admin admin editor operator viewer admin_token",
-	"users-create":         "super_admin admin admin_token",
-	"users-update":         "super_admin admin admin_token",
-	"users-delete":         "super_admin admin admin_token",
-	"users-deactivate":     "super_admin admin admin_token",
-	"users-reactivate":     "super_admin admin admin_token",
-	"user-api-keys-list":   "super_admin admin admin_token",
-	"user-api-keys-create": "super_admin admin admin_token",
-	"user-api-keys-rotate": "super_admin admin admin_token",
-	"user-api-keys-delete": "super_admin admin admin_token",
-	"me-get":               "super_admin admin editor operator viewer api_user",
-	"me-update":            "super_admin admin editor operator viewer api_user",
-	"me-api-keys-list":     "super_admin admin editor operator viewer api_user",
-	"me-api-keys-create":   "super_admin admin editor operator viewer api_user",
-	"me-api-keys-rotate":   "super_admin admin editor operator viewer api_user",
-	"me-api-keys-delete":   "super_admin admin editor operator viewer api_user",
-	"admin-tokens-create":  "super_admin admin admin_token",
-	"admin-tokens-list":    "super_admin admin admin_token",
-	"admin-tokens-delete":  "super_admin admin admin_token",
+	"health":                  "*",
+	"openapi":                 "*",
+	"roles-list":              "super_admin admin editor operator viewer admin_token",
+	"users-list":              "super_admin admin editor operator viewer admin_token",
+	"users-get":               "super_admin admin editor operator viewer admin_token",
+	"users-create":            "super_admin admin admin_token",
+	"users-update":            "super_admin admin admin_token",
+	"users-delete":            "super_admin admin admin_token",
+	"users-deactivate":        "super_admin admin admin_token",
+	"users-reactivate":        "super_admin admin admin_token",
+	"user-api-keys-list":      "super_admin admin admin_token",
+	"user-api-keys-create":    "super_admin admin admin_token",
+	"user-api-keys-rotate":    "super_admin admin admin_token",
+	"user-api-keys-delete":    "super_admin admin admin_token",
+	"me-get":                  "super_admin admin editor operator viewer api_user",
+	"me-update":               "super_admin admin editor operator viewer api_user",
+	"me-api-keys-list":        "super_admin admin editor operator viewer api_user",
+	"me-api-keys-create":      "super_admin admin editor operator viewer api_user",
+	"me-api-keys-rotate":      "super_admin admin editor operator viewer api_user",
+	"me-api-keys-delete":      "super_admin admin editor operator viewer api_user",
+	"invitations-create":      "super_admin admin admin_token",
+	"invitations-batch":       "super_admin admin admin_token",
+	"invitations-list":        "super_admin admin editor operator viewer admin_token",
+	"invitations-get":         "super_admin admin editor operator viewer admin_token",
+	"invitations-revoke":      "super_admin admin admin_token",
+	"invitations-resend":      "super_admin admin admin_token",
+	"invitations-preview":     "*",
+	"invitations-accept":      "*",
+	"users-set-password":      "super_admin admin admin_token",
+	"users-password-reset":    "super_admin admin admin_token",
+	"password-reset-complete": "*",
+	"password-validate":       "*",
+	"auth-login":              "*",
+	"auth-logout":             "super_admin admin editor operator viewer api_user",
+	"me-password":             "super_admin admin editor operator viewer api_user",
+	"admin-tokens-create":     "super_admin admin admin_token",
+	"admin-tokens-list":       "super_admin admin admin_token",
+	"admin-tokens-delete":     "super_admin admin admin_token",
 }
 
 func TestRoleRouteMatrix(t *testing.T) {
@@ -92,7 +107,7 @@ func TestStorageOutageAnswers503(t *testing.T) {
 	if err := testenv.CreateTable(context.Background(), testenv.NewClient(ddb.Endpoint), table); err != nil {
 		t.Fatal(err)
 	}
-	e := newEnvOn(t, ddb.Endpoint, table)
+	e := newEnvOn(t, ddb.Endpoint, testenv.SESEndpoint(), table)
 	id := e.user("kept@example.com", "Kept", "viewer")
 	if err := ddb.Stop(); err != nil {
 		t.Fatal(err)

@@ -17,16 +17,20 @@ import (
 
 	"github.com/usherhq/usher/pkg/auth"
 	"github.com/usherhq/usher/pkg/authorizer"
+	"github.com/usherhq/usher/pkg/mail"
 	"github.com/usherhq/usher/pkg/problem"
 	"github.com/usherhq/usher/pkg/routes"
+	"github.com/usherhq/usher/pkg/settings"
 	"github.com/usherhq/usher/pkg/store"
 )
 
 // Server holds what handlers need.
 type Server struct {
-	Store   *store.Store
-	Log     *slog.Logger
-	Version string
+	Store    *store.Store
+	Settings settings.Source
+	Mail     mail.Sender
+	Log      *slog.Logger
+	Version  string
 }
 
 type handlerFunc func(s *Server, w http.ResponseWriter, r *http.Request) error
@@ -34,29 +38,44 @@ type handlerFunc func(s *Server, w http.ResponseWriter, r *http.Request) error
 // handlers binds every route name of the route table to its code; a test
 // checks that the two agree.
 var handlers = map[string]handlerFunc{
-	"health":               health,
-	"openapi":              openAPI,
-	"roles-list":           rolesList,
-	"users-list":           usersList,
-	"users-create":         usersCreate,
-	"users-get":            usersGet,
-	"users-update":         usersUpdate,
-	"users-delete":         usersDelete,
-	"users-deactivate":     usersSetStatus(store.StatusDeactivated),
-	"users-reactivate":     usersSetStatus(store.StatusActive),
-	"user-api-keys-list":   apiKeysList(userParam),
-	"user-api-keys-create": apiKeysCreate(userParam),
-	"user-api-keys-rotate": apiKeysRotate(userParam),
-	"user-api-keys-delete": apiKeysDelete(userParam),
-	"me-get":               meGet,
-	"me-update":            meUpdate,
-	"me-api-keys-list":     apiKeysList(selfParam),
-	"me-api-keys-create":   apiKeysCreate(selfParam),
-	"me-api-keys-rotate":   apiKeysRotate(selfParam),
-	"me-api-keys-delete":   apiKeysDelete(selfParam),
-	"admin-tokens-create":  adminTokensCreate,
-	"admin-tokens-list":    adminTokensList,
-	"admin-tokens-delete":  adminTokensDelete,
+	"health":                  health,
+	"openapi":                 openAPI,
+	"roles-list":              rolesList,
+	"users-list":              usersList,
+	"users-create":            usersCreate,
+	"users-get":               usersGet,
+	"users-update":            usersUpdate,
+	"users-delete":            usersDelete,
+	"users-deactivate":        usersSetStatus(store.StatusDeactivated),
+	"users-reactivate":        usersSetStatus(store.StatusActive),
+	"user-api-keys-list":      apiKeysList(userParam),
+	"user-api-keys-create":    apiKeysCreate(userParam),
+	"user-api-keys-rotate":    apiKeysRotate(userParam),
+	"user-api-keys-delete":    apiKeysDelete(userParam),
+	"invitations-create":      invitationsCreate,
+	"invitations-batch":       invitationsBatch,
+	"invitations-list":        invitationsList,
+	"invitations-get":         invitationsGet,
+	"invitations-revoke":      invitationsRevoke,
+	"invitations-resend":      invitationsResend,
+	"invitations-preview":     invitationsPreview,
+	"invitations-accept":      invitationsAccept,
+	"users-set-password":      usersSetPassword,
+	"users-password-reset":    usersPasswordReset,
+	"password-reset-complete": passwordResetComplete,
+	"password-validate":       passwordValidate,
+	"auth-login":              authLogin,
+	"auth-logout":             authLogout,
+	"me-password":             mePassword,
+	"me-get":                  meGet,
+	"me-update":               meUpdate,
+	"me-api-keys-list":        apiKeysList(selfParam),
+	"me-api-keys-create":      apiKeysCreate(selfParam),
+	"me-api-keys-rotate":      apiKeysRotate(selfParam),
+	"me-api-keys-delete":      apiKeysDelete(selfParam),
+	"admin-tokens-create":     adminTokensCreate,
+	"admin-tokens-list":       adminTokensList,
+	"admin-tokens-delete":     adminTokensDelete,
 }
 
 // HasHandler reports whether a route name has code behind it.

@@ -6,7 +6,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/usherhq/usher/pkg/auth"
-	"github.com/usherhq/usher/pkg/password"
 	"github.com/usherhq/usher/pkg/problem"
 	"github.com/usherhq/usher/pkg/routes"
 	"github.com/usherhq/usher/pkg/store"
@@ -89,12 +88,6 @@ func usersCreate(s *Server, w http.ResponseWriter, r *http.Request) error {
 	} else {
 		checkRole(&f, b.Role.V)
 	}
-	var hash string
-	if b.Password.Set && !b.Password.Null {
-		if msgs := password.DefaultPolicy.Check(b.Password.V); len(msgs) > 0 {
-			return weakPassword(msgs)
-		}
-	}
 	if err := f.Err(); err != nil {
 		return err
 	}
@@ -102,8 +95,15 @@ func usersCreate(s *Server, w http.ResponseWriter, r *http.Request) error {
 	if !c.P.CanGrant(auth.Role(b.Role.V)) {
 		return store.ErrSuperAdminOnly
 	}
+	var hash string
 	if b.Password.Set && !b.Password.Null {
-		hash = password.Hash(b.Password.V)
+		set, err := s.Settings.Get(r.Context())
+		if err != nil {
+			return err
+		}
+		if hash, err = s.hashPassword(set, b.Password.V); err != nil {
+			return err
+		}
 	}
 	u, err := s.Store.CreateUser(r.Context(), c, store.NewUser{Email: email, Name: name, Role: b.Role.V, PasswordHash: hash,
 		InvitedBy: &store.Ref{Type: c.P.Type, ID: c.P.ID}})

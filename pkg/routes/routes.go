@@ -25,6 +25,7 @@ type Route struct {
 	Path       string     // API Gateway path, with {param} placeholders
 	Permission Permission // what the caller needs
 	ReadOnly   bool       // the function only reads the table (least-privilege IAM)
+	SendsMail  bool       // the function sends email through SES
 	Summary    string     // one line for docs
 }
 
@@ -53,8 +54,25 @@ var All = []Route{
 	{Name: "user-api-keys-rotate", Method: "POST", Path: "/v1/users/{id}/api-keys/{keyId}/rotate", Permission: UsersWrite, Summary: "Rotate a user's API key"},
 	{Name: "user-api-keys-delete", Method: "DELETE", Path: "/v1/users/{id}/api-keys/{keyId}", Permission: UsersWrite, Summary: "Delete a user's API key"},
 
+	{Name: "invitations-create", Method: "POST", Path: "/v1/invitations", Permission: UsersWrite, SendsMail: true, Summary: "Invite someone by email"},
+	{Name: "invitations-batch", Method: "POST", Path: "/v1/invitations/batch", Permission: UsersWrite, SendsMail: true, Summary: "Invite up to 100 people at once"},
+	{Name: "invitations-list", Method: "GET", Path: "/v1/invitations", Permission: UsersRead, ReadOnly: true, Summary: "List invitations"},
+	{Name: "invitations-get", Method: "GET", Path: "/v1/invitations/{id}", Permission: UsersRead, ReadOnly: true, Summary: "Get one invitation"},
+	{Name: "invitations-revoke", Method: "DELETE", Path: "/v1/invitations/{id}", Permission: UsersWrite, Summary: "Revoke a pending invitation"},
+	{Name: "invitations-resend", Method: "POST", Path: "/v1/invitations/{id}/resend", Permission: UsersWrite, SendsMail: true, Summary: "Send an invitation again with a new link"},
+	{Name: "invitations-preview", Method: "POST", Path: "/v1/invitations/preview", Permission: Public, ReadOnly: true, Summary: "What an invitation link offers"},
+	{Name: "invitations-accept", Method: "POST", Path: "/v1/invitations/accept", Permission: Public, Summary: "Accept an invitation: create the user and a session"},
+
+	{Name: "users-set-password", Method: "PUT", Path: "/v1/users/{id}/password", Permission: UsersWrite, Summary: "Set a user's password; ends its sessions"},
+	{Name: "users-password-reset", Method: "POST", Path: "/v1/users/{id}/password-reset", Permission: UsersWrite, SendsMail: true, Summary: "Email a user a password-reset link"},
+	{Name: "password-reset-complete", Method: "POST", Path: "/v1/password-reset/complete", Permission: Public, Summary: "Set a new password with a reset link's token"},
+	{Name: "password-validate", Method: "POST", Path: "/v1/password/validate", Permission: Public, ReadOnly: true, Summary: "Check a password against the policy"},
+	{Name: "auth-login", Method: "POST", Path: "/v1/auth/login", Permission: Public, Summary: "Log in with email and password"},
+	{Name: "auth-logout", Method: "POST", Path: "/v1/auth/logout", Permission: Self, Summary: "End the calling session"},
+
 	{Name: "me-get", Method: "GET", Path: "/v1/me", Permission: Self, ReadOnly: true, Summary: "The calling user's profile"},
 	{Name: "me-update", Method: "PATCH", Path: "/v1/me", Permission: Self, Summary: "Change the calling user's name"},
+	{Name: "me-password", Method: "PUT", Path: "/v1/me/password", Permission: Self, Summary: "Change own password; ends other sessions"},
 	{Name: "me-api-keys-list", Method: "GET", Path: "/v1/me/api-keys", Permission: Self, ReadOnly: true, Summary: "List own API keys"},
 	{Name: "me-api-keys-create", Method: "POST", Path: "/v1/me/api-keys", Permission: Self, Summary: "Create an own API key"},
 	{Name: "me-api-keys-rotate", Method: "POST", Path: "/v1/me/api-keys/{keyId}/rotate", Permission: Self, Summary: "Rotate an own API key"},

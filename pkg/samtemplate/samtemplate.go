@@ -71,12 +71,6 @@ var accessLogFields = [][2]string{
 	{"error", "$context.error.message"},
 }
 
-// SendsMail reports whether the named function sends email and so needs
-// ses:SendEmail.
-func SendsMail(name string) bool {
-	return strings.Contains(name, "invitations") || strings.Contains(name, "password-reset")
-}
-
 // PascalCase turns a function name such as "users-get" into "UsersGet".
 func PascalCase(name string) string {
 	var b strings.Builder
@@ -176,7 +170,7 @@ func render(all []routes.Route) ([]byte, error) {
 			Comment:    fmt.Sprintf("%s %s (%s): %s", r.Method, r.Path, r.Permission, r.Summary),
 			Route:      r,
 			ReadOnly:   r.ReadOnly,
-			SendsMail:  SendsMail(r.Name),
+			SendsMail:  r.SendsMail,
 		}
 		if len(f.Comment) > 256 {
 			return nil, fmt.Errorf("samtemplate: route %s: Lambda description %q is longer than 256 characters", r.Name, f.Comment)

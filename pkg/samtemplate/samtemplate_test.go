@@ -249,8 +249,7 @@ func TestFunctionFolders(t *testing.T) {
 func TestMailFunctionsGetSendEmail(t *testing.T) {
 	all := append([]routes.Route{}, routes.All...)
 	all = append(all,
-		routes.Route{Name: "invitations-create", Method: "POST", Path: "/v1/invitations", Permission: routes.UsersWrite},
-		routes.Route{Name: "password-reset-request", Method: "POST", Path: "/v1/password-reset", Permission: routes.Public},
+		routes.Route{Name: "mail-sender", Method: "POST", Path: "/v1/test-mail", Permission: routes.UsersWrite, SendsMail: true},
 	)
 	b, err := render(all)
 	if err != nil {
@@ -270,7 +269,10 @@ func TestMailFunctionsGetSendEmail(t *testing.T) {
 				}
 			}
 		}
-		mail := id == "InvitationsCreateFunction" || id == "PasswordResetRequestFunction"
+		mail := id == "MailSenderFunction"
+		if rt, ok := routes.ByName(strings.TrimSuffix(kebab(id), "-function")); ok {
+			mail = rt.SendsMail
+		}
 		if hasSES != mail {
 			t.Errorf("%s: ses:SendEmail granted = %v, want %v", id, hasSES, mail)
 		}
@@ -291,4 +293,19 @@ func TestRenderRejectsBadRoutes(t *testing.T) {
 			t.Errorf("render accepted %+v", r)
 		}
 	}
+}
+
+// kebab turns "UsersGetFunction" into "users-get-function".
+func kebab(id string) string {
+	var b strings.Builder
+	for i, r := range id {
+		if r >= 'A' && r <= 'Z' {
+			if i > 0 {
+				b.WriteByte('-')
+			}
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

@@ -33,14 +33,15 @@ type Settings struct {
 	LoginLockout           Lockout         `json:"loginLockout"`
 }
 
-// Defaults are the settings before any override: the template parameters
-// reach them through the environment.
-func Defaults() Settings {
+// Defaults are the settings before any override. The sender and the link
+// bases come from the deployment (template parameters); the rest may be
+// tuned through the environment.
+func Defaults(senderEmail, inviteURLBase, resetURLBase string) Settings {
 	return Settings{
 		InstanceName:           env("INSTANCE_NAME", "Usher"),
-		SenderEmail:            os.Getenv("SENDER_EMAIL"),
-		InviteURLBase:          os.Getenv("INVITE_URL_BASE"),
-		PasswordResetURLBase:   os.Getenv("PASSWORD_RESET_URL_BASE"),
+		SenderEmail:            senderEmail,
+		InviteURLBase:          inviteURLBase,
+		PasswordResetURLBase:   resetURLBase,
 		InviteExpiryDays:       envInt("INVITE_EXPIRY_DAYS", 7),
 		DefaultInviteRole:      env("DEFAULT_INVITE_ROLE", "viewer"),
 		AllowedEmailDomains:    []string{},

@@ -23,6 +23,7 @@ import (
 
 var (
 	endpoint string
+	sesURL   string
 	client   *dynamodb.Client
 	tables   atomic.Int64
 )
@@ -44,6 +45,16 @@ func run(m *testing.M) int {
 		defer p.Stop()
 		endpoint = p.Endpoint
 	}
+	sesURL = os.Getenv("USHER_TEST_SES")
+	if sesURL == "" {
+		ses, err := StartSES(context.Background())
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "testenv:", err)
+			return 1
+		}
+		defer ses.Stop()
+		sesURL = ses.Endpoint
+	}
 	client = NewClient(endpoint)
 	return m.Run()
 }
@@ -55,6 +66,39 @@ func StartDynamo(ctx context.Context) (*localstack.Process, error) {
 		return nil, err
 	}
 	return localstack.StartDynamo(ctx, localstack.DynamoOptions{CacheDir: localstack.DefaultCacheDir(), WorkDir: work})
+}
+
+// StartSES starts a private SES v2 emulator.
+func StartSES(ctx context.Context) (*localstack.Process, error) {
+	return localstack.StartSES(ctx, localstack.SESOptions{CacheDir: localstack.DefaultCacheDir()})
+}
+
+// SESEndpoint is the shared SES v2 emulator.
+func SESEndpoint() string { return sesURL }
+
+// MailsTo returns the mails the shared emulator received for one address,
+// waiting briefly for at least want of them.
+func MailsTo(tb testing.TB, to string, want int) []localstack.Mail {
+	tb.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		all, err := localstack.Mails(context.Background(), sesURL, time.Time{})
+		if err != nil {
+			tb.Fatalf("reading the SES emulator: %v", err)
+		}
+		var out []localstack.Mail
+		for _, m := range all {
+			for _, r := range m.To {
+				if r == to {
+					out = append(out, m)
+				}
+			}
+		}
+		if len(out) >= want || time.Now().After(deadline) {
+			return out
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // NewClient returns a DynamoDB client for a local endpoint.

@@ -1,0 +1,508 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/usherhq/usher/pkg/problem"
+	"github.com/usherhq/usher/pkg/token"
+)
+
+// Invitation statuses.
+const (
+	InvitePending  = "pending"
+	InviteAccepted = "accepted"
+	InviteRevoked  = "revoked"
+	InviteExpired  = "expired"
+)
+
+// Email statuses of an invitation.
+const (
+	EmailSent    = "sent"
+	EmailFailed  = "failed"
+	EmailNotSent = "not_sent"
+)
+
+var (
+	ErrInvitationExists     = problem.New(http.StatusConflict, "invitation_exists", "a pending invitation for this email already exists")
+	ErrInvitationNotPending = problem.New(http.StatusConflict, "invitation_not_pending", "the invitation is no longer pending")
+	ErrInvitationExpired    = problem.New(http.StatusGone, "invitation_expired", "this invitation has expired")
+	ErrInvitationUsed       = problem.New(http.StatusGone, "invitation_used", "this invitation was already accepted")
+	ErrInvitationRevoked    = problem.New(http.StatusGone, "invitation_revoked", "this invitation was revoked")
+	ErrRateLimited          = &problem.Error{Status: http.StatusTooManyRequests, Code: "rate_limited", Detail: "too many invitations this hour; try again later", RetryAfter: 60}
+)
+
+// Grant is a workspace membership an invitation gives.
+type Grant struct {
+	WorkspaceID string `json:"workspaceId" dynamodbav:"workspaceId"`
+	Role        string `json:"role" dynamodbav:"role"`
+}
+
+// Invitation is an invitation as the API shows it.
+type Invitation struct {
+	ID          string  `json:"id"`
+	Email       string  `json:"email"`
+	Name        *string `json:"name"`
+	Role        string  `json:"role"`
+	Workspaces  []Grant `json:"workspaces"`
+	Status      string  `json:"status"`
+	CreatedAt   string  `json:"createdAt"`
+	ExpiresAt   string  `json:"expiresAt"`
+	InvitedBy   Ref     `json:"invitedBy"`
+	AcceptedAt  *string `json:"acceptedAt"`
+	UserID      *string `json:"userId"`
+	EmailStatus string  `json:"emailStatus"`
+	SendCount   int     `json:"sendCount"`
+	LastSentAt  *string `json:"lastSentAt"`
+}
+
+type invitationItem struct {
+	PK            string  `dynamodbav:"PK"`
+	SK            string  `dynamodbav:"SK"`
+	LP            string  `dynamodbav:"LP"`
+	SC            string  `dynamodbav:"SC"`
+	ID            string  `dynamodbav:"id"`
+	Email         string  `dynamodbav:"email"`
+	Name          string  `dynamodbav:"name,omitempty"`
+	Role          string  `dynamodbav:"role"`
+	Workspaces    []Grant `dynamodbav:"workspaces"`
+	Status        string  `dynamodbav:"status"`
+	CreatedAt     string  `dynamodbav:"createdAt"`
+	ExpiresAt     string  `dynamodbav:"expiresAt"`
+	InvitedByType string  `dynamodbav:"invitedByType"`
+	InvitedByID   string  `dynamodbav:"invitedById"`
+	AcceptedAt    string  `dynamodbav:"acceptedAt,omitempty"`
+	UserID        string  `dynamodbav:"userId,omitempty"`
+	EmailStatus   string  `dynamodbav:"emailStatus"`
+	SendCount     int     `dynamodbav:"sendCount"`
+	LastSentAt    string  `dynamodbav:"lastSentAt,omitempty"`
+	TokenHash     string  `dynamodbav:"tokenHash"`
+	Version       int64   `dynamodbav:"version"`
+}
+
+// view is the invitation as shown at time now: a pending invitation past its
+// expiry shows as expired even before the cleanup job records it.
+func (it invitationItem) view(now time.Time) Invitation {
+	v := Invitation{ID: it.ID, Email: it.Email, Name: optional(it.Name), Role: it.Role, Workspaces: it.Workspaces,
+		Status: it.Status, CreatedAt: it.CreatedAt, ExpiresAt: it.ExpiresAt, InvitedBy: Ref{Type: it.InvitedByType, ID: it.InvitedByID},
+		AcceptedAt: optional(it.AcceptedAt), UserID: optional(it.UserID), EmailStatus: it.EmailStatus, SendCount: it.SendCount, LastSentAt: optional(it.LastSentAt)}
+	if v.Workspaces == nil {
+		v.Workspaces = []Grant{}
+	}
+	if v.Status == InvitePending && it.ExpiresAt <= stamp(now) {
+		v.Status = InviteExpired
+	}
+	return v
+}
+
+func invitePK(id string) string     { return "INVITE#" + id }
+func inviteGuardPK(e string) string { return "INVEMAIL#" + e }
+func inviteCounter(status string) string {
+	return "i_" + status
+}
+
+const (
+	skInvite      = "INVITE"
+	skInviteGuard = "INVEMAIL"
+	skListEmail   = "LIST#EMAIL"
+	lpInvites     = "INVITES"
+)
+
+// putInvitation writes the invitation and its listing copies (by status and
+// by email); the main item carries cond.
+func (s *Store) putInvitation(t *tx, it invitationItem, cond string, vals map[string]types.AttributeValue, onFail error) {
+	it.PK, it.SK, it.LP, it.SC = invitePK(it.ID), skInvite, lpInvites, it.CreatedAt+"#"+it.ID
+	s.put(t, marshal(it), cond, vals, onFail)
+	byStatus, byEmail := it, it
+	byStatus.SK, byStatus.LP = skListStatus, lpInvites+"#STATUS#"+it.Status
+	byEmail.SK, byEmail.LP = skListEmail, lpInvites+"#EMAIL#"+it.Email
+	s.put(t, marshal(byStatus), "", nil, nil)
+	s.put(t, marshal(byEmail), "", nil, nil)
+}
+
+func (s *Store) getInvitation(ctx context.Context, id string) (invitationItem, error) {
+	item, err := s.getItem(ctx, invitePK(id), skInvite)
+	if err != nil {
+		return invitationItem{}, err
+	}
+	if item == nil {
+		return invitationItem{}, problem.ErrNotFound
+	}
+	var it invitationItem
+	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+		return it, fail(err)
+	}
+	return it, nil
+}
+
+// GetInvitation reads one invitation.
+func (s *Store) GetInvitation(ctx context.Context, id string) (Invitation, error) {
+	it, err := s.getInvitation(ctx, id)
+	if err != nil {
+		return Invitation{}, err
+	}
+	return it.view(s.now()), nil
+}
+
+// NewInvitation is what inviting needs.
+type NewInvitation struct {
+	Email, Name, Role string
+	Workspaces        []Grant
+	Days              int
+	InvitedBy         Ref
+	PerHour           int // the caller's hourly invitation limit
+}
+
+// rateLimit counts one invitation against the caller's hourly budget.
+func (s *Store) rateLimit(t *tx, actor string, perHour int, now time.Time) {
+	hour := now.Format("2006010215")
+	s.update(t, "RATE#INVITES#"+actor, hour, "ADD #n :one SET #ttl = :ttl", "attribute_not_exists(#n) OR #n < :limit",
+		map[string]types.AttributeValue{":one": num(1), ":limit": num(int64(perHour)), ":ttl": num(now.Add(2 * time.Hour).Unix())}, ErrRateLimited)
+}
+
+// CreateInvitation stores a pending invitation with its single-use link
+// token. The address must have no user and no live pending invitation; a
+// pending one past its expiry is recorded as expired in the same transaction.
+func (s *Store) CreateInvitation(ctx context.Context, c *Caller, in NewInvitation) (Invitation, string, error) {
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		now := s.now()
+		guard, err := s.getItem(ctx, inviteGuardPK(in.Email), skInviteGuard)
+		if err != nil {
+			return Invitation{}, "", err
+		}
+		var old *invitationItem
+		if guard != nil {
+			var g struct {
+				InvitationID string `dynamodbav:"invitationId"`
+				ExpiresAt    string `dynamodbav:"expiresAt"`
+			}
+			if err := attributevalue.UnmarshalMap(guard, &g); err != nil {
+				return Invitation{}, "", fail(err)
+			}
+			if g.ExpiresAt > stamp(now) {
+				return Invitation{}, "", ErrInvitationExists
+			}
+			it, err := s.getInvitation(ctx, g.InvitationID)
+			if err != nil && err != problem.ErrNotFound {
+				return Invitation{}, "", err
+			}
+			if err == nil {
+				old = &it
+			}
+		}
+		secret := token.New(token.Invite)
+		exp := now.AddDate(0, 0, in.Days)
+		it := invitationItem{ID: newID(), Email: in.Email, Name: in.Name, Role: in.Role, Workspaces: in.Workspaces, Status: InvitePending,
+			CreatedAt: stamp(now), ExpiresAt: stamp(exp), InvitedByType: in.InvitedBy.Type, InvitedByID: in.InvitedBy.ID,
+			EmailStatus: EmailNotSent, TokenHash: token.Hash(secret), Version: 1}
+		if it.Workspaces == nil {
+			it.Workspaces = []Grant{}
+		}
+		var t tx
+		s.guard(&t, c, now)
+		s.rateLimit(&t, in.InvitedBy.ID, in.PerHour, now)
+		s.check(&t, emailPK(in.Email), skEmail, "attribute_not_exists(PK)", nil, ErrUserExists)
+		gi := map[string]types.AttributeValue{attrPK: str(inviteGuardPK(in.Email)), attrSK: str(skInviteGuard),
+			"invitationId": str(it.ID), "expiresAt": str(it.ExpiresAt), "ttl": num(exp.Unix())}
+		if guard == nil {
+			s.put(&t, gi, "attribute_not_exists(PK)", nil, errRetry)
+		} else {
+			s.put(&t, gi, "#expiresAt = :old", map[string]types.AttributeValue{":old": guard["expiresAt"]}, errRetry)
+		}
+		if old != nil && old.Status == InvitePending {
+			o := *old
+			o.Status, o.Version = InviteExpired, o.Version+1
+			s.putInvitation(&t, o, "#version = :v", map[string]types.AttributeValue{":v": num(old.Version)}, errRetry)
+			t.count(inviteCounter(InvitePending), -1)
+			t.count(inviteCounter(InviteExpired), 1)
+		}
+		s.putInvitation(&t, it, "attribute_not_exists(PK)", nil, errRetry)
+		s.put(&t, marshal(tokenItem{PK: tokenPK(it.TokenHash), SK: skToken, Kind: KindInvite, TokenID: it.ID, ExpiresAt: it.ExpiresAt,
+			TTL: exp.AddDate(0, 0, 30).Unix()}), "attribute_not_exists(PK)", nil, errRetry)
+		t.count(inviteCounter(InvitePending), 1)
+		err = s.commit(ctx, &t)
+		if errors.Is(err, errRetry) {
+			continue
+		}
+		if err != nil {
+			return Invitation{}, "", err
+		}
+		return it.view(now), secret, nil
+	}
+	return Invitation{}, "", problem.ErrUnavailable
+}
+
+// changeInvitation applies an optimistic change to a stored invitation.
+func (s *Store) changeInvitation(ctx context.Context, id string, decide func(it invitationItem, now time.Time) error,
+	build func(t *tx, it *invitationItem, now time.Time)) (invitationItem, error) {
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		it, err := s.getInvitation(ctx, id)
+		if err != nil {
+			return it, err
+		}
+		now := s.now()
+		if err := decide(it, now); err != nil {
+			return it, err
+		}
+		var t tx
+		next := it
+		next.Version++
+		build(&t, &next, now)
+		s.putInvitation(&t, next, "#version = :v", map[string]types.AttributeValue{":v": num(it.Version)}, errRetry)
+		err = s.commit(ctx, &t)
+		if errors.Is(err, errRetry) {
+			continue
+		}
+		return next, err
+	}
+	return invitationItem{}, problem.ErrUnavailable
+}
+
+// RecordSend stores the outcome of sending an invitation's mail.
+func (s *Store) RecordSend(ctx context.Context, id string, sent bool) (Invitation, error) {
+	it, err := s.changeInvitation(ctx, id, func(invitationItem, time.Time) error { return nil }, func(_ *tx, it *invitationItem, now time.Time) {
+		if sent {
+			it.EmailStatus, it.SendCount, it.LastSentAt = EmailSent, it.SendCount+1, stamp(now)
+		} else {
+			it.EmailStatus = EmailFailed
+		}
+	})
+	return it.view(s.now()), err
+}
+
+// ResendInvitation gives a pending invitation a new link and expiry; the old
+// link stops working.
+func (s *Store) ResendInvitation(ctx context.Context, c *Caller, id string, days, perHour int) (Invitation, string, error) {
+	secret := token.New(token.Invite)
+	it, err := s.changeInvitation(ctx, id, func(it invitationItem, _ time.Time) error {
+		if it.Status != InvitePending {
+			return ErrInvitationNotPending
+		}
+		return nil
+	}, func(t *tx, it *invitationItem, now time.Time) {
+		exp := now.AddDate(0, 0, days)
+		s.guard(t, c, now)
+		s.rateLimit(t, c.P.ID, perHour, now)
+		s.del(t, tokenPK(it.TokenHash), skToken, "", nil, nil)
+		it.TokenHash, it.ExpiresAt = token.Hash(secret), stamp(exp)
+		s.put(t, marshal(tokenItem{PK: tokenPK(it.TokenHash), SK: skToken, Kind: KindInvite, TokenID: it.ID, ExpiresAt: it.ExpiresAt,
+			TTL: exp.AddDate(0, 0, 30).Unix()}), "attribute_not_exists(PK)", nil, errRetry)
+		s.put(t, map[string]types.AttributeValue{attrPK: str(inviteGuardPK(it.Email)), attrSK: str(skInviteGuard),
+			"invitationId": str(it.ID), "expiresAt": str(it.ExpiresAt), "ttl": num(exp.Unix())}, "#invitationId = :id",
+			map[string]types.AttributeValue{":id": str(it.ID)}, errRetry)
+	})
+	if err != nil {
+		return Invitation{}, "", err
+	}
+	return it.view(s.now()), secret, nil
+}
+
+// RevokeInvitation revokes a pending invitation; its link stops working.
+func (s *Store) RevokeInvitation(ctx context.Context, c *Caller, id string) error {
+	_, err := s.changeInvitation(ctx, id, func(it invitationItem, _ time.Time) error {
+		if it.Status != InvitePending {
+			return ErrInvitationNotPending
+		}
+		return nil
+	}, func(t *tx, it *invitationItem, now time.Time) {
+		s.guard(t, c, now)
+		it.Status = InviteRevoked
+		s.del(t, inviteGuardPK(it.Email), skInviteGuard, "#invitationId = :id", map[string]types.AttributeValue{":id": str(it.ID)}, errRetry)
+		t.count(inviteCounter(InvitePending), -1)
+		t.count(inviteCounter(InviteRevoked), 1)
+	})
+	return err
+}
+
+// invitationByToken finds the invitation of a link token; unknown tokens
+// (never issued, or replaced by a resend) are not_found.
+func (s *Store) invitationByToken(ctx context.Context, secret string) (invitationItem, error) {
+	if k, err := token.Parse(secret); err != nil || k != token.Invite {
+		return invitationItem{}, problem.ErrNotFound
+	}
+	item, err := s.getItem(ctx, tokenPK(token.Hash(secret)), skToken)
+	if err != nil {
+		return invitationItem{}, err
+	}
+	var ti tokenItem
+	if item == nil || attributevalue.UnmarshalMap(item, &ti) != nil || ti.Kind != KindInvite {
+		return invitationItem{}, problem.ErrNotFound
+	}
+	it, err := s.getInvitation(ctx, ti.TokenID)
+	if err != nil {
+		return it, err
+	}
+	if it.TokenHash != token.Hash(secret) {
+		return it, problem.ErrNotFound
+	}
+	return it, nil
+}
+
+// usable refuses an invitation that can no longer be accepted.
+func usable(it invitationItem, now time.Time) error {
+	switch {
+	case it.Status == InviteAccepted:
+		return ErrInvitationUsed
+	case it.Status == InviteRevoked:
+		return ErrInvitationRevoked
+	case it.Status == InviteExpired || it.ExpiresAt <= stamp(now):
+		return ErrInvitationExpired
+	}
+	return nil
+}
+
+// PreviewInvitation shows what the holder of a link token is invited to.
+func (s *Store) PreviewInvitation(ctx context.Context, secret string) (Invitation, error) {
+	it, err := s.invitationByToken(ctx, secret)
+	if err != nil {
+		return Invitation{}, err
+	}
+	if err := usable(it, s.now()); err != nil {
+		return Invitation{}, err
+	}
+	return it.view(s.now()), nil
+}
+
+// AcceptInvitation spends a link token: in one transaction the invitation
+// becomes accepted (exactly once, whatever the concurrency), the user is
+// created with the role the invitation holds, and a session opens.
+func (s *Store) AcceptInvitation(ctx context.Context, secret, name, passwordHash string, sessionTTL time.Duration) (User, Session, error) {
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		it, err := s.invitationByToken(ctx, secret)
+		if err != nil {
+			return User{}, Session{}, err
+		}
+		now := s.now()
+		if err := usable(it, now); err != nil {
+			return User{}, Session{}, err
+		}
+		if name == "" {
+			name = it.Name
+		}
+		u := s.newUserItem(NewUser{Email: it.Email, Name: name, Role: it.Role, PasswordHash: passwordHash,
+			InvitedBy: &Ref{Type: it.InvitedByType, ID: it.InvitedByID}}, now)
+		u.TokenRev = 1
+		sessSecret := token.New(token.Session)
+		sessExp := now.Add(sessionTTL)
+		sessID := newID()
+
+		next := it
+		next.Status, next.AcceptedAt, next.UserID, next.Version = InviteAccepted, stamp(now), u.ID, it.Version+1
+		var t tx
+		s.putInvitation(&t, next, "#status = :pending AND #version = :v AND #expiresAt > :now",
+			map[string]types.AttributeValue{":pending": str(InvitePending), ":v": num(it.Version), ":now": str(stamp(now))}, errRetry)
+		s.del(&t, inviteGuardPK(it.Email), skInviteGuard, "", nil, nil)
+		s.addUserCreate(&t, u)
+		s.countSuper(&t, false, u.isActiveSuper())
+		s.put(&t, marshal(sessionItem{PK: userPK(u.ID), SK: skSession + sessID, ID: sessID, CreatedAt: stamp(now),
+			ExpiresAt: stamp(sessExp), Hash: token.Hash(sessSecret)}), "", nil, nil)
+		s.putUserToken(&t, u, KindSession, sessID, sessSecret, stamp(sessExp), sessExp.Unix())
+		t.count(inviteCounter(InvitePending), -1)
+		t.count(inviteCounter(InviteAccepted), 1)
+		err = s.commit(ctx, &t)
+		if errors.Is(err, errRetry) {
+			continue // re-read: the invitation's new state decides the answer
+		}
+		if err != nil {
+			return User{}, Session{}, err
+		}
+		return u.user(), Session{Token: sessSecret, ExpiresAt: stamp(sessExp)}, nil
+	}
+	return User{}, Session{}, problem.ErrUnavailable
+}
+
+// InvitationQuery selects a page of invitations, newest first.
+type InvitationQuery struct {
+	Status, Email string
+	Limit         int
+	Cursor        string
+}
+
+// ListInvitations pages through invitations. The exact total comes from the
+// counters (or, for one address, from its few invitations), read alongside.
+func (s *Store) ListInvitations(ctx context.Context, q InvitationQuery) (Page[Invitation], error) {
+	lp := lpInvites
+	switch {
+	case q.Email != "":
+		lp = lpInvites + "#EMAIL#" + q.Email
+	case q.Status != "":
+		lp = lpInvites + "#STATUS#" + q.Status
+	}
+	scope := "invitations|" + lp + "|" + q.Status
+	keyAttrs := []string{attrPK, attrSK, attrLP, attrSC}
+	start, err := s.decodeCursor(scope, q.Cursor, keyAttrs...)
+	if err != nil {
+		return Page[Invitation]{}, err
+	}
+	now := s.now()
+	var total int64
+	var totalErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if q.Email != "" {
+			total, totalErr = s.countPartition(ctx, lp, q.Status)
+			return
+		}
+		var c Counters
+		c, totalErr = s.Counters(ctx)
+		for _, st := range []string{InvitePending, InviteAccepted, InviteRevoked, InviteExpired} {
+			if q.Status == "" || q.Status == st {
+				total += c.values[inviteCounter(st)]
+			}
+		}
+	}()
+	in := &dynamodb.QueryInput{
+		IndexName: aws.String(indexByCreated), ScanIndexForward: aws.Bool(false), ExclusiveStartKey: start,
+		KeyConditionExpression:    aws.String("LP = :lp"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":lp": str(lp)},
+	}
+	if q.Email != "" && q.Status != "" {
+		in.FilterExpression = aws.String("#status = :st")
+		in.ExpressionAttributeNames = map[string]string{"#status": "status"}
+		in.ExpressionAttributeValues[":st"] = str(q.Status)
+	}
+	page, err := queryPage(ctx, s, in, scope, q.Limit, keyAttrs, func(it invitationItem) Invitation { return it.view(now) })
+	<-done
+	if err != nil {
+		return page, err
+	}
+	if totalErr != nil {
+		return page, totalErr
+	}
+	page.Total = &total
+	return page, nil
+}
+
+// countPartition counts one address's invitations (a handful at most).
+func (s *Store) countPartition(ctx context.Context, lp, status string) (int64, error) {
+	in := &dynamodb.QueryInput{
+		TableName: &s.table, IndexName: aws.String(indexByCreated), Select: types.SelectCount,
+		KeyConditionExpression:    aws.String("LP = :lp"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":lp": str(lp)},
+	}
+	if status != "" {
+		in.FilterExpression = aws.String("#status = :st")
+		in.ExpressionAttributeNames = map[string]string{"#status": "status"}
+		in.ExpressionAttributeValues[":st"] = str(status)
+	}
+	var n int64
+	for {
+		out, err := s.db.Query(ctx, in)
+		if err != nil {
+			return 0, fail(err)
+		}
+		n += int64(out.Count)
+		if len(out.LastEvaluatedKey) == 0 {
+			return n, nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+}
