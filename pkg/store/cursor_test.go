@@ -235,7 +235,6 @@ func TestDecodeCursorRejectsFlippedCharacter(t *testing.T) {
 // CR/LF, so a cursor can be changed and still be accepted.
 func TestDecodeCursorRejectsEveryOtherCharacter(t *testing.T) {
 	t.Parallel()
-	t.Skip("BUG: decodeCursor (store/cursor.go:55-56) decodes with non-strict base64.RawURLEncoding, which ignores the unused low bits of the last digit and any CR/LF: changing the final signature character of a valid cursor (e.g. 'A'→'B'), or appending \"\\n\", is still accepted instead of invalid_cursor")
 	s := testStore()
 	good := encode(t, s, testScope, userKey())
 	for i := range len(good) {
@@ -262,7 +261,6 @@ func TestDecodeCursorRejectsEveryOtherCharacter(t *testing.T) {
 // valid data, so such a listing cannot go past the page.
 func TestCursorRoundTripAtLimits(t *testing.T) {
 	t.Parallel()
-	t.Skip("BUG: decodeCursor refuses cursors over 2048 bytes (store/cursor.go:52) but encodeCursor produces longer ones for valid keys: users sorted by email, page ending at the valid 254-char address \"&&&…&@a.io\" (JSON escapes & as \\u0026) gives a ~2.2 KB nextCursor that the next request rejects as invalid_cursor")
 	s := testStore()
 	ampersands := strings.Repeat("&", 254-len("@a.io")) + "@a.io"
 	if got, msg := validate.Email(ampersands); msg != "" || got != ampersands {
@@ -362,7 +360,7 @@ func FuzzDecodeCursor(f *testing.F) {
 			_, e2 := base64.RawURLEncoding.Strict().DecodeString(sig)
 			if e1 != nil || e2 != nil || strings.ContainsAny(cursor, "\r\n") {
 				// Known bug, see TestDecodeCursorRejectsEveryOtherCharacter; remove once fixed.
-				t.Skipf("BUG: non-canonical base64 cursor %q accepted (canonical %q)", cursor, *again)
+				t.Fatalf("non-canonical base64 cursor %q accepted (canonical %q)", cursor, *again)
 			}
 			t.Fatalf("decodeCursor accepted %q, which encodeCursor does not produce for %v (it makes %v)", cursor, keyStrings(t, k), again)
 		}

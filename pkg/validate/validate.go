@@ -27,6 +27,9 @@ func Email(s string) (string, string) {
 	if hasHidden(s) {
 		return "", "must not contain control, invisible or direction characters"
 	}
+	if strings.IndexFunc(s, unicode.IsSpace) >= 0 {
+		return "", "must be a valid email address"
+	}
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Name != "" || a.Address != s || strings.ContainsAny(s, " <>\"()\\,;:") {
 		return "", "must be a valid email address"
@@ -35,8 +38,12 @@ func Email(s string) (string, string) {
 	if at < 1 || !strings.Contains(s[at+1:], ".") || strings.HasSuffix(s, ".") || strings.Contains(s[at+1:], "..") {
 		return "", "must be a valid email address"
 	}
-	return strings.ToLower(s), ""
+	return lower(s), ""
 }
+
+// lower lowercases and then normalises: lowercasing can undo NFC ("J" with a
+// combining caron has no composed form, "j" with one has).
+func lower(s string) string { return norm.NFC.String(strings.ToLower(s)) }
 
 // Name trims and NFC-normalises a display name of 1–100 characters.
 func Name(s string) (string, string) {
@@ -71,7 +78,7 @@ func SearchWords(name, email string) []string {
 	seen := map[string]bool{}
 	var out []string
 	add := func(w string) {
-		w = strings.ToLower(norm.NFC.String(w))
+		w = lower(norm.NFC.String(w))
 		if w != "" && !seen[w] {
 			seen[w] = true
 			out = append(out, w)
@@ -100,7 +107,7 @@ func SearchWords(name, email string) []string {
 // QueryWords splits a search query into lowercase words.
 func QueryWords(q string) []string {
 	var out []string
-	for _, w := range strings.Fields(strings.ToLower(norm.NFC.String(q))) {
+	for _, w := range strings.Fields(lower(norm.NFC.String(q))) {
 		out = append(out, w)
 	}
 	return out
