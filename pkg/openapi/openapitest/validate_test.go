@@ -58,10 +58,11 @@ func TestSecurity(t *testing.T) {
 		t.Fatalf("global security = %v, want [{bearer: []}]", doc.Security)
 	}
 	for _, r := range routes.All {
-		op := doc.Paths.Find(r.Path).GetOperation(r.Method)
-		if op == nil {
+		item := doc.Paths.Find(r.Path)
+		if item == nil || item.GetOperation(r.Method) == nil {
 			continue // reported by TestRoutesMatchDocument
 		}
+		op := item.GetOperation(r.Method)
 		public := op.Security != nil && len(*op.Security) == 0
 		if public != r.Public() {
 			t.Errorf("%s: public in document = %v, in routes.All = %v", r.Name, public, r.Public())
@@ -132,6 +133,16 @@ func TestValidateResponse(t *testing.T) {
 	problem := func(status int, code string) string {
 		return `{"type":"about:blank","title":"` + http.StatusText(status) + `","status":` + itoa(status) + `,"code":"` + code + `","detail":"x"}`
 	}
+	inv := `{"id":"i_1","email":"bo@example.com","name":null,"role":"viewer","workspaces":[],"status":"pending",` +
+		`"createdAt":"2026-11-22T10:00:00.000Z","expiresAt":"2026-11-29T10:00:00.000Z","invitedBy":{"type":"admin_token","id":"t_1"},` +
+		`"acceptedAt":null,"userId":null,"emailStatus":"sent","sendCount":1,"lastSentAt":"2026-11-22T10:00:00.000Z"}`
+	inviteURL := "https://app.example.com/invite?token=ushi_" + strings.Repeat("b", 38)
+	sent := `{"invitation":` + inv + `,"inviteUrl":"` + inviteURL + `","emailSent":true}`
+	session := "ushs_" + strings.Repeat("c", 38)
+	withRetry := func(h http.Header) http.Header {
+		h.Set("Retry-After", "60")
+		return h
+	}
 	me := withField(t, validUser, "workspaces", []any{
 		map[string]any{"workspace": map[string]any{"id": "w_1", "name": "Ops"}, "role": "owner", "addedAt": "2026-11-22T10:00:00.000Z"},
 	})
@@ -189,7 +200,68 @@ func TestValidateResponse(t *testing.T) {
 			`{"items":[` + token + `],"nextCursor":null,"total":1}`, true},
 		{"admin token deleted", "DELETE", "/v1/admin-tokens/t_1", 204, stdHeader(""), ``, true},
 
+		{"invitation created", "POST", "/v1/invitations", 201, func() http.Header {
+			h := stdHeader("application/json")
+			h.Set("Location", "/v1/invitations/i_1")
+			return h
+		}(), sent, true},
+		{"invitation created, email failed", "POST", "/v1/invitations", 201, stdHeader("application/json"),
+			`{"invitation":` + withField(t, inv, "emailStatus", "failed") + `,"inviteUrl":"` + inviteURL + `","emailSent":false,"emailError":"x"}`, true},
+		{"invitation created, bad link", "POST", "/v1/invitations", 201, stdHeader("application/json"),
+			`{"invitation":` + inv + `,"inviteUrl":"https://app.example.com/invite","emailSent":true}`, false},
+		{"invitation with a token hash", "GET", "/v1/invitations/i_1", 200, stdHeader("application/json"), withField(t, inv, "tokenHash", "x"), false},
+		{"invitation accepted", "GET", "/v1/invitations/i_1", 200, stdHeader("application/json"),
+			withField(t, withField(t, withField(t, inv, "status", "accepted"), "acceptedAt", "2026-11-23T10:00:00.000Z"), "userId", "u_2"), true},
+		{"invitation bad inviter", "GET", "/v1/invitations/i_1", 200, stdHeader("application/json"),
+			withField(t, inv, "invitedBy", map[string]any{"type": "system", "id": "x"}), false},
+		{"invitation without sendCount", "GET", "/v1/invitations/i_1", 200, stdHeader("application/json"), withoutField(t, inv, "sendCount"), false},
+		{"invitations page", "GET", "/v1/invitations?status=pending", 200, stdHeader("application/json"),
+			`{"items":[` + inv + `],"nextCursor":null,"total":1}`, true},
+		{"invitations page null total", "GET", "/v1/invitations", 200, stdHeader("application/json"),
+			`{"items":[],"nextCursor":null,"total":null}`, false},
+		{"invitation revoked", "DELETE", "/v1/invitations/i_1", 204, stdHeader(""), ``, true},
+		{"invitation resent", "POST", "/v1/invitations/i_1/resend", 200, stdHeader("application/json"), sent, true},
+		{"batch", "POST", "/v1/invitations/batch", 200, stdHeader("application/json"),
+			`{"results":[{"email":"bo@example.com","status":201,"invitation":` + inv + `,"inviteUrl":"` + inviteURL + `","emailSent":true},` +
+				`{"email":"","status":400,"error":{"code":"invalid_request","detail":"x","errors":[{"field":"email","message":"is required"}]}},` +
+				`{"email":"cy@example.com","status":409,"error":{"code":"invitation_exists","detail":"x"}}]}`, true},
+		{"batch failure with an invitation", "POST", "/v1/invitations/batch", 200, stdHeader("application/json"),
+			`{"results":[{"email":"bo@example.com","status":409,"invitation":` + inv + `,"error":{"code":"user_exists","detail":"x"}}]}`, false},
+		{"preview", "POST", "/v1/invitations/preview", 200, stdHeader("application/json"),
+			`{"email":"bo@example.com","name":"Bo","role":"viewer","workspaces":[{"id":"w_1","name":"Ops","role":"member"}],` +
+				`"expiresAt":"2026-11-29T10:00:00.000Z","invitedBy":{"type":"user","id":"u_1"}}`, true},
+		{"accepted", "POST", "/v1/invitations/accept", 201, stdHeader("application/json"),
+			`{"user":` + validUser + `,"session":{"token":"` + session + `","expiresAt":"2026-11-22T22:00:00.000Z"}}`, true},
+		{"accepted, bad session token", "POST", "/v1/invitations/accept", 201, stdHeader("application/json"),
+			`{"user":` + validUser + `,"session":{"token":"ushk_` + strings.Repeat("c", 38) + `","expiresAt":"2026-11-22T22:00:00.000Z"}}`, false},
+		{"login", "POST", "/v1/auth/login", 200, stdHeader("application/json"),
+			`{"token":"` + session + `","expiresAt":"2026-11-22T22:00:00.000Z","user":` + validUser + `}`, true},
+		{"logout", "POST", "/v1/auth/logout", 204, stdHeader(""), ``, true},
+		{"password valid", "POST", "/v1/password/validate", 200, stdHeader("application/json"), `{"valid":true}`, true},
+		{"password invalid as 200", "POST", "/v1/password/validate", 200, stdHeader("application/json"), `{"valid":false}`, false},
+		{"password set", "PUT", "/v1/users/u_1/password", 204, stdHeader(""), ``, true},
+		{"own password set", "PUT", "/v1/me/password", 204, stdHeader(""), ``, true},
+		{"reset requested", "POST", "/v1/users/u_1/password-reset", 202, stdHeader("application/json"),
+			`{"emailSent":false,"resetUrl":"https://app.example.com/reset?token=ushr_` + strings.Repeat("d", 38) + `"}`, true},
+		{"reset completed", "POST", "/v1/password-reset/complete", 204, stdHeader(""), ``, true},
+
 		// Errors.
+		{"400 email_domain_not_allowed", "POST", "/v1/invitations", 400, stdHeader("application/problem+json"), problem(400, "email_domain_not_allowed"), true},
+		{"409 invitation_exists", "POST", "/v1/invitations", 409, stdHeader("application/problem+json"), problem(409, "invitation_exists"), true},
+		{"409 invitation_not_pending on create", "POST", "/v1/invitations", 409, stdHeader("application/problem+json"), problem(409, "invitation_not_pending"), false},
+		{"409 invitation_not_pending", "DELETE", "/v1/invitations/i_1", 409, stdHeader("application/problem+json"), problem(409, "invitation_not_pending"), true},
+		{"429 rate_limited", "POST", "/v1/invitations/i_1/resend", 429, withRetry(stdHeader("application/problem+json")), problem(429, "rate_limited"), true},
+		{"429 without Retry-After", "POST", "/v1/invitations", 429, stdHeader("application/problem+json"), problem(429, "rate_limited"), false},
+		{"410 invitation_used", "POST", "/v1/invitations/accept", 410, stdHeader("application/problem+json"), problem(410, "invitation_used"), true},
+		{"410 reset_token_invalid on accept", "POST", "/v1/invitations/accept", 410, stdHeader("application/problem+json"), problem(410, "reset_token_invalid"), false},
+		{"410 reset_token_invalid", "POST", "/v1/password-reset/complete", 410, stdHeader("application/problem+json"), problem(410, "reset_token_invalid"), true},
+		{"404 unknown invitation token", "POST", "/v1/invitations/preview", 404, stdHeader("application/problem+json"), problem(404, "not_found"), true},
+		{"401 invalid_credentials", "POST", "/v1/auth/login", 401, stdHeader("application/problem+json"), problem(401, "invalid_credentials"), true},
+		{"401 gateway on login", "POST", "/v1/auth/login", 401, http.Header{"Content-Type": {"application/json"}}, `{"message":"Unauthorized"}`, false},
+		{"429 too_many_attempts", "POST", "/v1/auth/login", 429, withRetry(stdHeader("application/problem+json")), problem(429, "too_many_attempts"), true},
+		{"400 not_a_session", "POST", "/v1/auth/logout", 400, stdHeader("application/problem+json"), problem(400, "not_a_session"), true},
+		{"400 weak_password on validate", "POST", "/v1/password/validate", 400, stdHeader("application/problem+json"), problem(400, "weak_password"), true},
+		{"409 user_not_active", "POST", "/v1/users/u_1/password-reset", 409, stdHeader("application/problem+json"), problem(409, "user_not_active"), true},
 		{"401 gateway", "GET", "/v1/users", 401, http.Header{"Content-Type": {"application/json"}}, `{"message":"Unauthorized"}`, true},
 		{"403 gateway", "GET", "/v1/users", 403, http.Header{"Content-Type": {"application/json"}}, `{"message":"Forbidden"}`, true},
 		{"403 problem", "GET", "/v1/users", 403, stdHeader("application/problem+json"), problem(403, "forbidden"), true},
@@ -358,7 +430,28 @@ func TestValidateRequest(t *testing.T) {
 		{"limit zero", "GET", "/v1/admin-tokens?limit=0", "", ``, false},
 		{"bad sort", "GET", "/v1/users?sort=role", "", ``, false},
 		{"q too long", "GET", "/v1/users?q=" + strings.Repeat("a", 101), "", ``, false},
-		{"unknown route", "GET", "/v1/invitations", "", ``, false},
+		{"unknown route", "GET", "/v1/workspaces", "", ``, false},
+		{"invite", "POST", "/v1/invitations", "application/json", `{"email":"a@example.com"}`, true},
+		{"invite everything", "POST", "/v1/invitations", "application/json",
+			`{"email":"a@example.com","name":"A","role":"viewer","workspaces":[{"workspaceId":"w_1","role":"member"}],"expiresInDays":null,"sendEmail":false}`, true},
+		{"invite mass assignment", "POST", "/v1/invitations", "application/json", `{"email":"a@example.com","status":"accepted"}`, false},
+		{"invite too long", "POST", "/v1/invitations", "application/json", `{"email":"a@example.com","expiresInDays":31}`, false},
+		{"batch empty", "POST", "/v1/invitations/batch", "application/json", `{"invitations":[]}`, false},
+		{"batch", "POST", "/v1/invitations/batch", "application/json", `{"invitations":[{"email":"a@example.com"}]}`, true},
+		{"resend without body", "POST", "/v1/invitations/i_1/resend", "", ``, true},
+		{"resend", "POST", "/v1/invitations/i_1/resend", "application/json", `{"expiresInDays":3}`, true},
+		{"list invitations", "GET", "/v1/invitations?status=pending&email=a@example.com&limit=10", "", ``, true},
+		{"list invitations bad status", "GET", "/v1/invitations?status=gone", "", ``, false},
+		{"accept", "POST", "/v1/invitations/accept", "application/json", `{"token":"ushi_x","password":"correct horse battery"}`, true},
+		{"accept without password", "POST", "/v1/invitations/accept", "application/json", `{"token":"ushi_x"}`, false},
+		{"login", "POST", "/v1/auth/login", "application/json", `{"email":"a@example.com","password":"x"}`, true},
+		{"login extra field", "POST", "/v1/auth/login", "application/json", `{"email":"a@example.com","password":"x","role":"admin"}`, false},
+		{"logout", "POST", "/v1/auth/logout", "", ``, true},
+		{"password reset without body", "POST", "/v1/users/u_1/password-reset", "", ``, true},
+		{"password reset with a field", "POST", "/v1/users/u_1/password-reset", "application/json", `{"email":"a@example.com"}`, false},
+		{"change own password", "PUT", "/v1/me/password", "application/json", `{"currentPassword":"a","password":"b"}`, true},
+		{"change own password without current", "PUT", "/v1/me/password", "application/json", `{"password":"b"}`, false},
+		{"set password too long", "PUT", "/v1/users/u_1/password", "application/json", `{"password":"` + strings.Repeat("a", 257) + `"}`, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
