@@ -101,19 +101,25 @@ func authLogout(s *Server, w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func passwordValidate(s *Server, w http.ResponseWriter, r *http.Request) error {
+// decodePassword reads a {"password"} body and the settings in force.
+func (s *Server) decodePassword(r *http.Request) (string, settings.Settings, error) {
 	var b struct {
 		Password Opt[string] `json:"password"`
 	}
 	if err := decode(r, &b, true); err != nil {
-		return err
+		return "", settings.Settings{}, err
 	}
 	var f problem.Fields
 	pw := requiredPassword(&f, "password", b.Password)
 	if err := f.Err(); err != nil {
-		return err
+		return "", settings.Settings{}, err
 	}
 	set, err := s.Settings.Get(r.Context())
+	return pw, set, err
+}
+
+func passwordValidate(s *Server, w http.ResponseWriter, r *http.Request) error {
+	pw, set, err := s.decodePassword(r)
 	if err != nil {
 		return err
 	}
@@ -165,18 +171,7 @@ func mePassword(s *Server, w http.ResponseWriter, r *http.Request) error {
 }
 
 func usersSetPassword(s *Server, w http.ResponseWriter, r *http.Request) error {
-	var b struct {
-		Password Opt[string] `json:"password"`
-	}
-	if err := decode(r, &b, true); err != nil {
-		return err
-	}
-	var f problem.Fields
-	pw := requiredPassword(&f, "password", b.Password)
-	if err := f.Err(); err != nil {
-		return err
-	}
-	set, err := s.Settings.Get(r.Context())
+	pw, set, err := s.decodePassword(r)
 	if err != nil {
 		return err
 	}

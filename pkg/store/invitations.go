@@ -442,43 +442,38 @@ func (s *Store) ListInvitations(ctx context.Context, q InvitationQuery) (Page[In
 		return Page[Invitation]{}, err
 	}
 	now := s.now()
-	var total int64
-	var totalErr error
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if q.Email != "" {
-			total, totalErr = s.countPartition(ctx, lp, q.Status)
-			return
-		}
-		var c Counters
-		c, totalErr = s.Counters(ctx)
-		for _, st := range []string{InvitePending, InviteAccepted, InviteRevoked, InviteExpired} {
-			if q.Status == "" || q.Status == st {
-				total += c.values[inviteCounter(st)]
-			}
-		}
-	}()
 	in := &dynamodb.QueryInput{
 		IndexName: aws.String(indexByCreated), ScanIndexForward: aws.Bool(false), ExclusiveStartKey: start,
 		KeyConditionExpression:    aws.String("LP = :lp"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":lp": str(lp)},
 	}
-	if q.Email != "" && q.Status != "" {
+	switch {
+	case q.Email != "" && q.Status != "":
 		in.FilterExpression = aws.String("#status = :st")
 		in.ExpressionAttributeNames = map[string]string{"#status": "status"}
 		in.ExpressionAttributeValues[":st"] = str(q.Status)
+	case q.Status == InvitePending:
+		// Past its expiry a pending invitation shows as expired: keep it out
+		// of the pending list even before the cleanup job records it.
+		in.FilterExpression = aws.String("#expiresAt > :now")
+		in.ExpressionAttributeNames = map[string]string{"#expiresAt": "expiresAt"}
+		in.ExpressionAttributeValues[":now"] = str(stamp(now))
 	}
-	page, err := queryPage(ctx, s, in, scope, q.Limit, keyAttrs, func(it invitationItem) Invitation { return it.view(now) })
-	<-done
-	if err != nil {
-		return page, err
-	}
-	if totalErr != nil {
-		return page, totalErr
-	}
-	page.Total = &total
-	return page, nil
+	return withTotal(func() (Page[Invitation], error) {
+		return queryPage(ctx, s, in, scope, q.Limit, keyAttrs, func(it invitationItem) Invitation { return it.view(now) })
+	}, func() (int64, error) {
+		if q.Email != "" {
+			return s.countPartition(ctx, lp, q.Status)
+		}
+		c, err := s.Counters(ctx)
+		var total int64
+		for _, st := range []string{InvitePending, InviteAccepted, InviteRevoked, InviteExpired} {
+			if q.Status == "" || q.Status == st {
+				total += c.values[inviteCounter(st)]
+			}
+		}
+		return total, err
+	})
 }
 
 // countPartition counts one address's invitations (a handful at most).

@@ -16,7 +16,9 @@ import (
 )
 
 // queryPage runs one page of a query (limit+1 items, so that the last page
-// says so with a null cursor) and converts the items.
+// says so with a null cursor) and converts the items. With a filter, DynamoDB
+// may stop early: then the page is short and the cursor continues where the
+// read stopped.
 func queryPage[I, T any](ctx context.Context, s *Store, in *dynamodb.QueryInput, scope string, limit int, keyAttrs []string, conv func(I) T) (Page[T], error) {
 	in.TableName = &s.table
 	in.Limit = aws.Int32(int32(limit + 1))
@@ -35,6 +37,9 @@ func queryPage[I, T any](ctx context.Context, s *Store, in *dynamodb.QueryInput,
 			return page, fail(err)
 		}
 		page.Items = append(page.Items, conv(it))
+	}
+	if page.NextCursor == nil && len(out.LastEvaluatedKey) > 0 && in.FilterExpression != nil {
+		page.NextCursor = s.encodeCursor(scope, pageKey(out.LastEvaluatedKey, keyAttrs...))
 	}
 	return page, nil
 }
@@ -77,26 +82,32 @@ func (s *Store) ListUsers(ctx context.Context, q UserQuery) (Page[User], error) 
 	if err != nil {
 		return Page[User]{}, err
 	}
+	return withTotal(func() (Page[User], error) {
+		return queryPage(ctx, s, &dynamodb.QueryInput{
+			IndexName: aws.String(ix.index), ScanIndexForward: aws.Bool(!q.Desc), ExclusiveStartKey: start,
+			KeyConditionExpression:    aws.String("LP = :lp"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":lp": str(lp)},
+		}, scope, q.Limit, keyAttrs, func(it userItem) User { return it.user() })
+	}, func() (int64, error) {
+		c, err := s.Counters(ctx)
+		return c.Users(q.Role, q.Status), err
+	})
+}
+
+// withTotal runs a page query and the count of its exact total at the same
+// time: one round trip of latency for both.
+func withTotal[T any](query func() (Page[T], error), count func() (int64, error)) (Page[T], error) {
 	var total int64
-	var totalErr error
+	var countErr error
 	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		var c Counters
-		c, totalErr = s.Counters(ctx)
-		total = c.Users(q.Role, q.Status)
-	}()
-	page, err := queryPage(ctx, s, &dynamodb.QueryInput{
-		IndexName: aws.String(ix.index), ScanIndexForward: aws.Bool(!q.Desc), ExclusiveStartKey: start,
-		KeyConditionExpression:    aws.String("LP = :lp"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":lp": str(lp)},
-	}, scope, q.Limit, keyAttrs, func(it userItem) User { return it.user() })
+	go func() { defer close(done); total, countErr = count() }()
+	page, err := query()
 	<-done
 	if err != nil {
 		return page, err
 	}
-	if totalErr != nil {
-		return page, totalErr
+	if countErr != nil {
+		return page, countErr
 	}
 	page.Total = &total
 	return page, nil
