@@ -17,6 +17,7 @@ import (
 
 	"github.com/usherhq/usher/pkg/app"
 	"github.com/usherhq/usher/pkg/config"
+	"github.com/usherhq/usher/pkg/password"
 	"github.com/usherhq/usher/pkg/routes"
 	"github.com/usherhq/usher/pkg/store"
 	"github.com/usherhq/usher/pkg/testenv"
@@ -28,18 +29,36 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 // authorizerEvent is the file in events/ that is not a route's event.
 const authorizerEvent = "authorizer"
 
+// Links and sender of the test instance's settings.
+const (
+	senderEmail   = "usher@example.com"
+	inviteURLBase = "https://console.example.com/accept"
+	resetURLBase  = "https://console.example.com/reset"
+)
+
 // outcome is what a client observes when a sample event reaches its function
 // on a table holding only the bootstrap super_admin, who is the caller and,
 // for /v1/users/{id}…, also the target.
 type outcome struct {
 	status int
-	code   string                                               // problem code of an error answer
-	check  func(t *testing.T, self string, body map[string]any) // more about a success body
+	code   string                   // problem code of an error answer
+	check  func(*testing.T, result) // more about the answer and its effects
 }
 
-// wantOutcome lists every route. {keyId} and the admin token {id} of the
-// samples name nothing in a fresh table: 404. A super_admin acting on itself
-// through the admin routes may not deactivate, reactivate or delete itself.
+// result is one sample event's run.
+type result struct {
+	app  *app.App
+	self store.User                     // the bootstrap super_admin
+	ev   events.APIGatewayV2HTTPRequest // as sent, after the test's substitutions
+	body map[string]any                 // the answer; nil for 204
+}
+
+// wantOutcome lists every route. {keyId}, the admin token {id} and the
+// invitation {id} of the samples name nothing in a fresh table: 404; so do
+// the samples' well-formed invitation link token and the session the logout
+// sample ends. A super_admin acting on itself through the admin routes may
+// not deactivate, reactivate or delete itself. The bootstrap super_admin has
+// no password: logging in as it fails, and so does changing its password.
 var wantOutcome = map[string]outcome{
 	"health":               {status: 200, check: field("status", "ok")},
 	"openapi":              {status: 200, check: hasKey("openapi")},
@@ -55,59 +74,220 @@ var wantOutcome = map[string]outcome{
 	"user-api-keys-create": {status: 201, check: hasKey("secret")},
 	"user-api-keys-rotate": {status: 404, code: "not_found"},
 	"user-api-keys-delete": {status: 404, code: "not_found"},
-	"me-get":               {status: 200, check: isSelf},
-	"me-update":            {status: 200, check: both(isSelf, field("name", "Margaret Hamilton"))},
-	"me-api-keys-list":     {status: 200, check: hasKey("items")},
-	"me-api-keys-create":   {status: 201, check: hasKey("secret")},
-	"me-api-keys-rotate":   {status: 404, code: "not_found"},
-	"me-api-keys-delete":   {status: 404, code: "not_found"},
-	"admin-tokens-create":  {status: 201, check: hasKey("secret")},
-	"admin-tokens-list":    {status: 200, check: hasKey("items")},
-	"admin-tokens-delete":  {status: 404, code: "not_found"},
+
+	"invitations-create":  {status: 201, check: invitedWithoutEmail},
+	"invitations-batch":   {status: 200, check: batchInvitedAndMailed},
+	"invitations-list":    {status: 200, check: both(is("total", 0.0), is("nextCursor", nil), emptyItems)},
+	"invitations-get":     {status: 404, code: "not_found"},
+	"invitations-revoke":  {status: 404, code: "not_found"},
+	"invitations-resend":  {status: 404, code: "not_found"},
+	"invitations-preview": {status: 404, code: "not_found", check: wellFormed("token", token.Invite)},
+	"invitations-accept":  {status: 404, code: "not_found", check: wellFormed("token", token.Invite)},
+
+	"users-set-password":      {status: 204, check: passwordIsSamples("password")},
+	"users-password-reset":    {status: 202, check: resetMailed},
+	"password-reset-complete": {status: 410, code: "reset_token_invalid", check: wellFormed("token", token.Reset)},
+	"password-validate":       {status: 200, check: is("valid", true)},
+	"auth-login":              {status: 401, code: "invalid_credentials", check: logsInAsSelf},
+	"auth-logout":             {status: 404, code: "not_found"},
+
+	"me-get":              {status: 200, check: isSelf},
+	"me-update":           {status: 200, check: both(isSelf, field("name", "Margaret Hamilton"))},
+	"me-password":         {status: 400, code: "invalid_request", check: fieldError("currentPassword")},
+	"me-api-keys-list":    {status: 200, check: hasKey("items")},
+	"me-api-keys-create":  {status: 201, check: hasKey("secret")},
+	"me-api-keys-rotate":  {status: 404, code: "not_found"},
+	"me-api-keys-delete":  {status: 404, code: "not_found"},
+	"admin-tokens-create": {status: 201, check: hasKey("secret")},
+	"admin-tokens-list":   {status: 200, check: hasKey("items")},
+	"admin-tokens-delete": {status: 404, code: "not_found"},
 }
 
-func field(key, want string) func(*testing.T, string, map[string]any) {
-	return func(t *testing.T, _ string, body map[string]any) {
+func field(key, want string) func(*testing.T, result) {
+	return func(t *testing.T, r result) {
 		t.Helper()
-		if got, _ := body[key].(string); got != want {
-			t.Errorf("body %s = %v, want %q", key, body[key], want)
+		if got, _ := r.body[key].(string); got != want {
+			t.Errorf("body %s = %v, want %q", key, r.body[key], want)
 		}
 	}
 }
 
-func hasKey(key string) func(*testing.T, string, map[string]any) {
-	return func(t *testing.T, _ string, body map[string]any) {
+// is compares a body field with a JSON value: a string, float64, bool or nil.
+func is(key string, want any) func(*testing.T, result) {
+	return func(t *testing.T, r result) {
 		t.Helper()
-		if _, ok := body[key]; !ok {
+		if got, ok := r.body[key]; !ok || got != want {
+			t.Errorf("body %s = %#v, want %#v", key, got, want)
+		}
+	}
+}
+
+func hasKey(key string) func(*testing.T, result) {
+	return func(t *testing.T, r result) {
+		t.Helper()
+		if _, ok := r.body[key]; !ok {
 			t.Errorf("body has no %q", key)
 		}
 	}
 }
 
-func isSelf(t *testing.T, self string, body map[string]any) {
+func isSelf(t *testing.T, r result) {
 	t.Helper()
-	if body["id"] != self {
-		t.Errorf("body id = %v, want the bootstrap super_admin %s", body["id"], self)
+	if r.body["id"] != r.self.ID {
+		t.Errorf("body id = %v, want the bootstrap super_admin %s", r.body["id"], r.self.ID)
 	}
 }
 
-func listsSelf(t *testing.T, self string, body map[string]any) {
+func listsSelf(t *testing.T, r result) {
 	t.Helper()
-	items, _ := body["items"].([]any)
+	items, _ := r.body["items"].([]any)
 	for _, it := range items {
-		if m, _ := it.(map[string]any); m["id"] == self {
+		if m, _ := it.(map[string]any); m["id"] == r.self.ID {
 			return
 		}
 	}
-	t.Errorf("items = %v, want the bootstrap super_admin %s among them", body["items"], self)
+	t.Errorf("items = %v, want the bootstrap super_admin %s among them", r.body["items"], r.self.ID)
 }
 
-func both(fs ...func(*testing.T, string, map[string]any)) func(*testing.T, string, map[string]any) {
-	return func(t *testing.T, self string, body map[string]any) {
+func emptyItems(t *testing.T, r result) {
+	t.Helper()
+	if items, ok := r.body["items"].([]any); !ok || len(items) != 0 {
+		t.Errorf("items = %#v, want []", r.body["items"])
+	}
+}
+
+func both(fs ...func(*testing.T, result)) func(*testing.T, result) {
+	return func(t *testing.T, r result) {
 		t.Helper()
 		for _, f := range fs {
-			f(t, self, body)
+			f(t, r)
 		}
+	}
+}
+
+// sampleBody decodes the JSON body of the event as sent.
+func sampleBody(t *testing.T, ev events.APIGatewayV2HTTPRequest) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(ev.Body), &m); err != nil {
+		t.Fatalf("the sample's body: %v", err)
+	}
+	return m
+}
+
+// wellFormed checks that a link token of the sample passes the format check,
+// so that its refusal comes from the table lookup.
+func wellFormed(key string, kind token.Kind) func(*testing.T, result) {
+	return func(t *testing.T, r result) {
+		t.Helper()
+		s, _ := sampleBody(t, r.ev)[key].(string)
+		if k, err := token.Parse(s); err != nil || k != kind {
+			t.Errorf("the sample's %s %q is not a well-formed %s token (%v)", key, s, kind, err)
+		}
+	}
+}
+
+// fieldError checks that an invalid_request names the field.
+func fieldError(name string) func(*testing.T, result) {
+	return func(t *testing.T, r result) {
+		t.Helper()
+		errs, _ := r.body["errors"].([]any)
+		for _, e := range errs {
+			if m, _ := e.(map[string]any); m["field"] == name {
+				return
+			}
+		}
+		t.Errorf("errors = %v, want one for %s", r.body["errors"], name)
+	}
+}
+
+// mailed checks that the shared SES emulator got a mail to the address
+// holding the link.
+func mailed(t *testing.T, to, link string) {
+	t.Helper()
+	for _, m := range testenv.MailsTo(t, to, 1) {
+		if m.From == senderEmail && strings.Contains(m.Text, link) {
+			return
+		}
+	}
+	t.Errorf("no mail from %s to %s with %s", senderEmail, to, link)
+}
+
+// invitedWithoutEmail: the sample asks for no email; the link is returned,
+// the invitation is stored pending and nothing is mailed.
+func invitedWithoutEmail(t *testing.T, r result) {
+	t.Helper()
+	inv, _ := r.body["invitation"].(map[string]any)
+	if inv["email"] != "katherine.johnson@example.com" || inv["status"] != "pending" || inv["emailStatus"] != "not_sent" || inv["sendCount"] != 0.0 {
+		t.Errorf("invitation = %v, want a pending one to katherine.johnson@example.com, not sent", inv)
+	}
+	if r.body["emailSent"] != false || r.body["emailError"] != nil {
+		t.Errorf("emailSent = %v, emailError = %v, want false and none", r.body["emailSent"], r.body["emailError"])
+	}
+	if url, _ := r.body["inviteUrl"].(string); !strings.HasPrefix(url, inviteURLBase+"?token=ushi_") {
+		t.Errorf("inviteUrl = %q, want %s?token=ushi_…", url, inviteURLBase)
+	}
+	id, _ := inv["id"].(string)
+	if _, err := r.app.Store.GetInvitation(context.Background(), id); err != nil {
+		t.Errorf("invitation %s not stored: %v", id, err)
+	}
+	if mails := testenv.MailsTo(t, "katherine.johnson@example.com", 0); len(mails) > 0 {
+		t.Errorf("%d mails sent though sendEmail was false", len(mails))
+	}
+}
+
+// batchInvitedAndMailed: every entry of the sample is invited and mailed its
+// own link.
+func batchInvitedAndMailed(t *testing.T, r result) {
+	t.Helper()
+	asked, _ := sampleBody(t, r.ev)["invitations"].([]any)
+	results, _ := r.body["results"].([]any)
+	if len(results) != len(asked) || len(asked) == 0 {
+		t.Fatalf("%d results for %d invitations", len(results), len(asked))
+	}
+	for i, x := range results {
+		res, _ := x.(map[string]any)
+		email, _ := asked[i].(map[string]any)["email"].(string)
+		url, _ := res["inviteUrl"].(string)
+		if res["status"] != 201.0 || res["email"] != email || res["emailSent"] != true || !strings.HasPrefix(url, inviteURLBase+"?token=ushi_") {
+			t.Errorf("results[%d] = %v, want %s invited and mailed", i, res, email)
+			continue
+		}
+		mailed(t, email, url)
+	}
+}
+
+// resetMailed: the reset link is returned and mailed to the target.
+func resetMailed(t *testing.T, r result) {
+	t.Helper()
+	url, _ := r.body["resetUrl"].(string)
+	if r.body["emailSent"] != true || !strings.HasPrefix(url, resetURLBase+"?token=ushr_") {
+		t.Fatalf("body = %v, want emailSent and %s?token=ushr_…", r.body, resetURLBase)
+	}
+	mailed(t, r.self.Email, url)
+}
+
+// passwordIsSamples: the password in the sample's body is now the target's.
+func passwordIsSamples(key string) func(*testing.T, result) {
+	return func(t *testing.T, r result) {
+		t.Helper()
+		pw, _ := sampleBody(t, r.ev)[key].(string)
+		hash, err := r.app.Store.PasswordHash(context.Background(), r.self.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := password.Verify(pw, hash); !ok {
+			t.Errorf("the sample's password does not verify against the stored hash (%v)", err)
+		}
+	}
+}
+
+// logsInAsSelf: the sample logs in as the bootstrap super_admin, so that its
+// refusal is for a user without a password rather than an unknown address.
+func logsInAsSelf(t *testing.T, r result) {
+	t.Helper()
+	if email := sampleBody(t, r.ev)["email"]; email != r.self.Email {
+		t.Errorf("the sample logs in as %v, want the bootstrap super_admin %s", email, r.self.Email)
 	}
 }
 
@@ -143,10 +323,12 @@ func decodeFile(t *testing.T, path string, dst any) {
 	}
 }
 
-// newApp wires Usher on a fresh table holding one bootstrap super_admin.
+// newApp wires Usher on a fresh table holding one bootstrap super_admin; it
+// mails through the shared SES emulator.
 func newApp(t *testing.T) (*app.App, store.User, store.APIKey, string) {
 	t.Helper()
-	cfg := config.Config{Table: testenv.NewTable(t), DynamoDBEndpoint: testenv.Endpoint(), CursorSecret: "test-secret", Stage: "test"}
+	cfg := config.Config{Table: testenv.NewTable(t), DynamoDBEndpoint: testenv.Endpoint(), SESEndpoint: testenv.SESEndpoint(),
+		CursorSecret: "test-secret", Stage: "test", SenderEmail: senderEmail, InviteURLBase: inviteURLBase, ResetURLBase: resetURLBase}
 	a, err := app.New(context.Background(), cfg, app.Logger(t.Output(), slog.LevelInfo))
 	if err != nil {
 		t.Fatal(err)
@@ -307,10 +489,14 @@ func TestSampleEventsThroughTheirFunctions(t *testing.T) {
 
 			a, self, key, _ := newApp(t)
 			// The sample's principal and target user do not exist in a fresh
-			// table: make the bootstrap super_admin both.
+			// table: make the bootstrap super_admin both, calling with its API
+			// key. A sample made with a session keeps its (unknown) session.
 			if !rt.Public() {
-				ev.RequestContext.Authorizer.Lambda["principalId"] = self.ID
-				ev.RequestContext.Authorizer.Lambda["tokenId"] = key.ID
+				lambda := ev.RequestContext.Authorizer.Lambda
+				lambda["principalId"] = self.ID
+				if lambda["tokenKind"] == "api_key" {
+					lambda["tokenId"] = key.ID
+				}
 			}
 			if strings.HasPrefix(rt.Path, "/v1/users/{id}") {
 				old := ev.PathParameters["id"]
@@ -332,28 +518,34 @@ func TestSampleEventsThroughTheirFunctions(t *testing.T) {
 			if cc := header(res.Headers, "Cache-Control"); cc != "no-store" {
 				t.Errorf("Cache-Control = %q, want no-store", cc)
 			}
-			if res.IsBase64Encoded || !json.Valid([]byte(res.Body)) {
-				t.Fatalf("body is not JSON (isBase64Encoded %v): %q", res.IsBase64Encoded, res.Body)
-			}
-			var body map[string]any
-			if err := json.Unmarshal([]byte(res.Body), &body); err != nil {
-				t.Fatalf("body is not a JSON object: %v", err)
-			}
 			if res.StatusCode != want.status {
 				t.Fatalf("status = %d, want %d; body: %s", res.StatusCode, want.status, res.Body)
 			}
-			wantType := "application/json"
-			if want.status >= 400 {
-				wantType = "application/problem+json"
+			r := result{app: a, self: self, ev: ev}
+			if want.status == http.StatusNoContent {
+				if res.Body != "" || header(res.Headers, "Content-Type") != "" {
+					t.Errorf("204 with Content-Type %q and body %q", header(res.Headers, "Content-Type"), res.Body)
+				}
+			} else {
+				if res.IsBase64Encoded || !json.Valid([]byte(res.Body)) {
+					t.Fatalf("body is not JSON (isBase64Encoded %v): %q", res.IsBase64Encoded, res.Body)
+				}
+				if err := json.Unmarshal([]byte(res.Body), &r.body); err != nil {
+					t.Fatalf("body is not a JSON object: %v", err)
+				}
+				wantType := "application/json"
+				if want.status >= 400 {
+					wantType = "application/problem+json"
+				}
+				if ct := header(res.Headers, "Content-Type"); ct != wantType {
+					t.Errorf("Content-Type = %q, want %q", ct, wantType)
+				}
 			}
-			if ct := header(res.Headers, "Content-Type"); ct != wantType {
-				t.Errorf("Content-Type = %q, want %q", ct, wantType)
-			}
-			if want.code != "" && body["code"] != want.code {
-				t.Errorf("code = %v, want %q; body: %s", body["code"], want.code, res.Body)
+			if want.code != "" && r.body["code"] != want.code {
+				t.Errorf("code = %v, want %q; body: %s", r.body["code"], want.code, res.Body)
 			}
 			if want.check != nil {
-				want.check(t, self.ID, body)
+				want.check(t, r)
 			}
 		})
 	}

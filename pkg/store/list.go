@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -188,39 +187,23 @@ func (s *Store) searchUsers(ctx context.Context, q UserQuery) (Page[User], error
 	return page, nil
 }
 
-// batchUsers reads users by id, strongly consistent, 100 keys per request.
+// batchUsers reads users by id, strongly consistent.
 func (s *Store) batchUsers(ctx context.Context, ids []string) (map[string]User, error) {
+	keys := make([]map[string]types.AttributeValue, len(ids))
+	for i, id := range ids {
+		keys[i] = key(userPK(id), skUser)
+	}
+	found, err := s.batchGet(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
 	users := map[string]User{}
-	for len(ids) > 0 {
-		n := min(len(ids), 100)
-		keys := make([]map[string]types.AttributeValue, 0, n)
-		for _, id := range ids[:n] {
-			keys = append(keys, key(userPK(id), skUser))
+	for _, item := range found {
+		var it userItem
+		if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+			return nil, fail(err)
 		}
-		ids = ids[n:]
-		req := map[string]types.KeysAndAttributes{s.table: {Keys: keys, ConsistentRead: aws.Bool(true)}}
-		for attempt := 0; len(req) > 0; attempt++ {
-			if attempt > 0 {
-				if err := sleep(ctx, 20*time.Millisecond); err != nil {
-					return nil, fail(err)
-				}
-			}
-			out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
-			if err != nil {
-				return nil, fail(err)
-			}
-			for _, item := range out.Responses[s.table] {
-				var it userItem
-				if err := attributevalue.UnmarshalMap(item, &it); err != nil {
-					return nil, fail(err)
-				}
-				users[it.ID] = it.user()
-			}
-			req = out.UnprocessedKeys
-			if attempt > 8 && len(req) > 0 {
-				return nil, fail(errBatchIncomplete)
-			}
-		}
+		users[it.ID] = it.user()
 	}
 	return users, nil
 }

@@ -329,10 +329,18 @@ func (s *Store) DeleteUser(ctx context.Context, c *Caller, id string, ifMatch in
 		if err := decide(cur.user()); err != nil {
 			return err
 		}
+		if cur.WsCount > 0 {
+			// Memberships go first, in transactions of their own; the user
+			// is deleted only when none is left (the condition below).
+			if err := s.leaveWorkspaces(ctx, c, id); err != nil && !errors.Is(err, errRetry) {
+				return err
+			}
+			continue
+		}
 		var t tx
 		s.guard(&t, c, s.now())
-		s.del(&t, userPK(id), skUser, "#version = :v AND #tokenRev = :t",
-			map[string]types.AttributeValue{":v": num(cur.Version), ":t": num(cur.TokenRev)}, errRetry)
+		s.del(&t, userPK(id), skUser, "#version = :v AND #tokenRev = :t AND (attribute_not_exists(#wsCount) OR #wsCount = :zero)",
+			map[string]types.AttributeValue{":v": num(cur.Version), ":t": num(cur.TokenRev), ":zero": num(0)}, errRetry)
 		for _, sk := range append(st.search, st.other...) { // listing copies are in other
 			s.del(&t, userPK(id), sk, "", nil, nil)
 		}

@@ -69,6 +69,7 @@ type userItem struct {
 	Version       int64  `dynamodbav:"version"`
 	TokenRev      int64  `dynamodbav:"tokenRev"`
 	APIKeyCount   int64  `dynamodbav:"apiKeyCount"`
+	WsCount       int64  `dynamodbav:"wsCount"` // memberships: a user is deleted only once it has none
 }
 
 // searchItem indexes a user under one word prefix.

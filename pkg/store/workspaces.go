@@ -1,0 +1,623 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/usherhq/usher/pkg/problem"
+	"github.com/usherhq/usher/pkg/validate"
+)
+
+// Workspace roles, most powerful first.
+const (
+	WorkspaceOwner  = "owner"
+	WorkspaceAdmin  = "admin"
+	WorkspaceMember = "member"
+	WorkspaceGuest  = "guest"
+)
+
+// WorkspaceRank orders workspace roles: a higher rank grants more.
+func WorkspaceRank(role string) int {
+	switch role {
+	case WorkspaceOwner:
+		return 4
+	case WorkspaceAdmin:
+		return 3
+	case WorkspaceMember:
+		return 2
+	case WorkspaceGuest:
+		return 1
+	}
+	return 0
+}
+
+var (
+	ErrLastOwner = problem.New(http.StatusConflict, "last_owner", "a workspace keeps at least one owner")
+)
+
+// Workspace is a workspace as the API shows it.
+type Workspace struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	MemberCount int64  `json:"memberCount"`
+	CreatedAt   string `json:"createdAt"`
+	UpdatedAt   string `json:"updatedAt"`
+	CreatedBy   Ref    `json:"createdBy"`
+	Version     int64  `json:"-"`
+}
+
+type workspaceItem struct {
+	PK            string `dynamodbav:"PK"`
+	SK            string `dynamodbav:"SK"`
+	LP            string `dynamodbav:"LP"`
+	SC            string `dynamodbav:"SC"`
+	ID            string `dynamodbav:"id"`
+	Name          string `dynamodbav:"name"`
+	Description   string `dynamodbav:"description"`
+	MemberCount   int64  `dynamodbav:"memberCount"`
+	OwnerCount    int64  `dynamodbav:"ownerCount"`
+	CreatedAt     string `dynamodbav:"createdAt"`
+	UpdatedAt     string `dynamodbav:"updatedAt"`
+	CreatedByType string `dynamodbav:"createdByType"`
+	CreatedByID   string `dynamodbav:"createdById"`
+	Version       int64  `dynamodbav:"version"`
+}
+
+func (w workspaceItem) workspace() Workspace {
+	return Workspace{ID: w.ID, Name: w.Name, Description: w.Description, MemberCount: w.MemberCount, CreatedAt: w.CreatedAt,
+		UpdatedAt: w.UpdatedAt, CreatedBy: Ref{Type: w.CreatedByType, ID: w.CreatedByID}, Version: w.Version}
+}
+
+// memberItem is one membership, stored twice: under the workspace (for its
+// member list, and by role through LP) and under the user (for the user's
+// workspaces), written and deleted together.
+type memberItem struct {
+	PK          string `dynamodbav:"PK"`
+	SK          string `dynamodbav:"SK"`
+	LP          string `dynamodbav:"LP,omitempty"`
+	SC          string `dynamodbav:"SC,omitempty"`
+	WorkspaceID string `dynamodbav:"workspaceId"`
+	UserID      string `dynamodbav:"userId"`
+	Role        string `dynamodbav:"role"`
+	AddedAt     string `dynamodbav:"addedAt"`
+}
+
+func wsPK(id string) string         { return "WS#" + id }
+func memberSK(userID string) string { return "MEMBER#" + userID }
+func umemPK(userID string) string   { return "UMEM#" + userID }
+
+const (
+	skWorkspace  = "WS"
+	skMember     = "MEMBER#"
+	lpWorkspaces = "WORKSPACES"
+
+	counterWorkspaces  = "workspaces"
+	counterMemberships = "memberships"
+)
+
+func (s *Store) putMembership(t *tx, m memberItem, cond string, vals map[string]types.AttributeValue, onFail error) {
+	w := m
+	w.PK, w.SK, w.LP, w.SC = wsPK(m.WorkspaceID), memberSK(m.UserID), "WSROLE#"+m.WorkspaceID+"#"+m.Role, m.AddedAt+"#"+m.UserID
+	s.put(t, marshal(w), cond, vals, onFail)
+	u := m
+	u.PK, u.SK, u.LP, u.SC = umemPK(m.UserID), m.WorkspaceID, "", ""
+	s.put(t, marshal(u), "", nil, nil)
+}
+
+func (s *Store) delMembership(t *tx, wsID, userID, cond string, vals map[string]types.AttributeValue, onFail error) {
+	s.del(t, wsPK(wsID), memberSK(userID), cond, vals, onFail)
+	s.del(t, umemPK(userID), wsID, "", nil, nil)
+}
+
+func workspaceSearch(w workspaceItem) map[string]map[string]types.AttributeValue {
+	words := validate.SearchWords(w.Name, "")
+	out := map[string]map[string]types.AttributeValue{}
+	for _, p := range validate.Prefixes(words, searchPrefixLen) {
+		out[skSearch+p] = marshal(searchItem{PK: wsPK(w.ID), SK: skSearch + p, LP: "WORKSPACES#PFX#" + p, SE: sortName(w.Name, w.ID), ID: w.ID, Words: words})
+	}
+	return out
+}
+
+func (s *Store) getWorkspaceItem(ctx context.Context, id string) (workspaceItem, error) {
+	item, err := s.getItem(ctx, wsPK(id), skWorkspace)
+	if err != nil {
+		return workspaceItem{}, err
+	}
+	if item == nil {
+		return workspaceItem{}, problem.ErrNotFound
+	}
+	var w workspaceItem
+	if err := attributevalue.UnmarshalMap(item, &w); err != nil {
+		return w, fail(err)
+	}
+	return w, nil
+}
+
+// GetWorkspace reads one workspace.
+func (s *Store) GetWorkspace(ctx context.Context, id string) (Workspace, error) {
+	w, err := s.getWorkspaceItem(ctx, id)
+	return w.workspace(), err
+}
+
+// Membership returns a user's role in a workspace ("" when not a member).
+func (s *Store) Membership(ctx context.Context, wsID, userID string) (string, error) {
+	item, err := s.getItem(ctx, wsPK(wsID), memberSK(userID))
+	if err != nil || item == nil {
+		return "", err
+	}
+	var m memberItem
+	if err := attributevalue.UnmarshalMap(item, &m); err != nil {
+		return "", fail(err)
+	}
+	return m.Role, nil
+}
+
+// Delegate is a workspace owner or admin acting through delegated
+// administration: the change re-checks their membership in its transaction.
+type Delegate struct {
+	UserID, WorkspaceID string
+}
+
+// guardDelegate checks that the delegate is still an active owner or admin
+// of the workspace.
+func (s *Store) guardDelegate(t *tx, d *Delegate) {
+	if d == nil {
+		return
+	}
+	s.check(t, wsPK(d.WorkspaceID), memberSK(d.UserID), "#role IN (:o, :a)",
+		map[string]types.AttributeValue{":o": str(WorkspaceOwner), ":a": str(WorkspaceAdmin)}, ErrCallerChanged)
+	s.check(t, userPK(d.UserID), skUser, "#status = :active", map[string]types.AttributeValue{":active": str(StatusActive)}, ErrCallerChanged)
+}
+
+// NewWorkspace is what creating a workspace needs.
+type NewWorkspace struct {
+	Name, Description, OwnerID string
+	CreatedBy                  Ref
+}
+
+// CreateWorkspace creates a workspace with its first owner.
+func (s *Store) CreateWorkspace(ctx context.Context, c *Caller, in NewWorkspace, extra func(t *tx)) (Workspace, error) {
+	now := s.now()
+	w := workspaceItem{PK: "", ID: newID(), Name: in.Name, Description: in.Description, MemberCount: 1, OwnerCount: 1,
+		CreatedAt: stamp(now), UpdatedAt: stamp(now), CreatedByType: in.CreatedBy.Type, CreatedByID: in.CreatedBy.ID, Version: 1}
+	w.PK, w.SK, w.LP, w.SC = wsPK(w.ID), skWorkspace, lpWorkspaces, w.CreatedAt+"#"+w.ID
+	var t tx
+	if c == nil || !c.P.IsUser() || c.P.ID != in.OwnerID {
+		s.guard(&t, c, now)
+		s.check(&t, userPK(in.OwnerID), skUser, "attribute_exists(PK)", nil, problem.Invalid(problem.FieldError{Field: "ownerId", Message: "no such user"}))
+	} else {
+		// The caller is the owner: one check covers both.
+		vals := map[string]types.AttributeValue{":active": str(StatusActive)}
+		var in []string
+		for i, r := range c.Roles {
+			k := ":r" + string(rune('a'+i))
+			vals[k] = str(string(r))
+			in = append(in, k)
+		}
+		s.check(&t, userPK(c.P.ID), skUser, "#status = :active AND #role IN ("+strings.Join(in, ", ")+")", vals, ErrCallerChanged)
+	}
+	s.put(&t, marshal(w), "attribute_not_exists(PK)", nil, errRetry)
+	for _, si := range workspaceSearch(w) {
+		s.put(&t, si, "", nil, nil)
+	}
+	s.putMembership(&t, memberItem{WorkspaceID: w.ID, UserID: in.OwnerID, Role: WorkspaceOwner, AddedAt: stamp(now)}, "", nil, nil)
+	t.count(counterWorkspaces, 1)
+	t.count(counterMemberships, 1)
+	if extra != nil {
+		extra(&t)
+	}
+	if err := s.commit(ctx, &t); err != nil {
+		if errors.Is(err, errRetry) {
+			return Workspace{}, problem.ErrUnavailable
+		}
+		return Workspace{}, err
+	}
+	return w.workspace(), nil
+}
+
+// UpdateWorkspace changes a workspace's name or description.
+func (s *Store) UpdateWorkspace(ctx context.Context, c *Caller, d *Delegate, id string, ifMatch int64, name, description *string) (Workspace, error) {
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		cur, err := s.getWorkspaceItem(ctx, id)
+		if err != nil {
+			return Workspace{}, err
+		}
+		if ifMatch != 0 && ifMatch != cur.Version {
+			return Workspace{}, problem.ErrPreconditionFailed
+		}
+		next := cur
+		apply(&next.Name, name)
+		apply(&next.Description, description)
+		if next == cur {
+			return cur.workspace(), nil
+		}
+		now := s.now()
+		next.Version, next.UpdatedAt = cur.Version+1, stamp(now)
+		var t tx
+		if d != nil {
+			s.guardDelegate(&t, d)
+		} else {
+			s.guard(&t, c, now)
+		}
+		s.put(&t, marshal(next), "#version = :v", map[string]types.AttributeValue{":v": num(cur.Version)}, errRetry)
+		if next.Name != cur.Name {
+			fresh := workspaceSearch(next)
+			for sk := range workspaceSearch(cur) {
+				if _, ok := fresh[sk]; !ok {
+					s.del(&t, wsPK(id), sk, "", nil, nil)
+				}
+			}
+			for _, si := range fresh {
+				s.put(&t, si, "", nil, nil)
+			}
+		}
+		err = s.commit(ctx, &t)
+		if errors.Is(err, errRetry) {
+			continue
+		}
+		if err != nil {
+			return Workspace{}, err
+		}
+		return next.workspace(), nil
+	}
+	return Workspace{}, problem.ErrUnavailable
+}
+
+// SetMember adds a user to a workspace or changes their role. It reports
+// whether the membership is new. A workspace keeps at least one owner.
+func (s *Store) SetMember(ctx context.Context, c *Caller, d *Delegate, wsID, userID, role string, decide func(current string) error) (created bool, err error) {
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		if _, err := s.getWorkspaceItem(ctx, wsID); err != nil {
+			return false, err
+		}
+		cur, err := s.Membership(ctx, wsID, userID)
+		if err != nil {
+			return false, err
+		}
+		if err := decide(cur); err != nil {
+			return false, err
+		}
+		if cur == role {
+			return false, nil
+		}
+		now := s.now()
+		var t tx
+		if d != nil {
+			s.guardDelegate(&t, d)
+		} else {
+			s.guard(&t, c, now)
+		}
+		if c == nil || c.P.ID != userID || d != nil {
+			s.check(&t, userPK(userID), skUser, "attribute_exists(PK)", nil, problem.New(http.StatusNotFound, "not_found", "no such user"))
+		}
+		m := memberItem{WorkspaceID: wsID, UserID: userID, Role: role, AddedAt: stamp(now)}
+		expr, cond := "SET #updatedAt = :now", "attribute_exists(PK)"
+		vals := map[string]types.AttributeValue{":now": str(stamp(now))}
+		var onFail error = problem.ErrNotFound
+		if cur == "" {
+			s.putMembership(&t, m, "attribute_not_exists(PK)", nil, errRetry)
+			expr += " ADD #memberCount :one"
+			vals[":one"] = num(1)
+			t.count(counterMemberships, 1)
+		} else {
+			old, err := s.memberItem(ctx, wsID, userID)
+			if err != nil {
+				return false, err
+			}
+			m.AddedAt = old.AddedAt
+			s.putMembership(&t, m, "#role = :old", map[string]types.AttributeValue{":old": str(cur)}, errRetry)
+		}
+		switch {
+		case role == WorkspaceOwner:
+			expr += addClause(expr, "#ownerCount :plus")
+			vals[":plus"] = num(1)
+		case cur == WorkspaceOwner:
+			expr += addClause(expr, "#ownerCount :minus")
+			vals[":minus"], vals[":one1"] = num(-1), num(1)
+			cond += " AND #ownerCount > :one1"
+			onFail = ErrLastOwner
+		}
+		s.update(&t, wsPK(wsID), skWorkspace, expr, cond, vals, onFail)
+		err = s.commit(ctx, &t)
+		if errors.Is(err, errRetry) {
+			continue
+		}
+		if err == ErrLastOwner {
+			if _, gerr := s.getWorkspaceItem(ctx, wsID); gerr == problem.ErrNotFound {
+				return false, gerr
+			}
+		}
+		return cur == "", err
+	}
+	return false, problem.ErrUnavailable
+}
+
+// addClause joins ADD actions: the first opens the clause.
+func addClause(expr, action string) string {
+	if strings.Contains(expr, " ADD ") {
+		return ", " + action
+	}
+	return " ADD " + action
+}
+
+func (s *Store) memberItem(ctx context.Context, wsID, userID string) (memberItem, error) {
+	item, err := s.getItem(ctx, wsPK(wsID), memberSK(userID))
+	if err != nil {
+		return memberItem{}, err
+	}
+	if item == nil {
+		return memberItem{}, problem.ErrNotFound
+	}
+	var m memberItem
+	if err := attributevalue.UnmarshalMap(item, &m); err != nil {
+		return m, fail(err)
+	}
+	return m, nil
+}
+
+// RemoveMember takes a user out of a workspace; its last owner stays.
+func (s *Store) RemoveMember(ctx context.Context, c *Caller, d *Delegate, wsID, userID string, decide func(current string) error) error {
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		if _, err := s.getWorkspaceItem(ctx, wsID); err != nil {
+			return err
+		}
+		cur, err := s.Membership(ctx, wsID, userID)
+		if err != nil {
+			return err
+		}
+		if cur == "" {
+			return problem.ErrNotFound
+		}
+		if err := decide(cur); err != nil {
+			return err
+		}
+		now := s.now()
+		var t tx
+		if d != nil {
+			s.guardDelegate(&t, d)
+		} else {
+			s.guard(&t, c, now)
+		}
+		s.delMembership(&t, wsID, userID, "#role = :old", map[string]types.AttributeValue{":old": str(cur)}, errRetry)
+		vals := map[string]types.AttributeValue{":now": str(stamp(now)), ":minus": num(-1)}
+		expr, cond := "SET #updatedAt = :now ADD #memberCount :minus", "attribute_exists(PK)"
+		var onFail error = problem.ErrNotFound
+		if cur == WorkspaceOwner {
+			expr += ", #ownerCount :minus"
+			cond += " AND #ownerCount > :one"
+			vals[":one"] = num(1)
+			onFail = ErrLastOwner
+		}
+		s.update(&t, wsPK(wsID), skWorkspace, expr, cond, vals, onFail)
+		t.count(counterMemberships, -1)
+		err = s.commit(ctx, &t)
+		if errors.Is(err, errRetry) {
+			continue
+		}
+		return err
+	}
+	return problem.ErrUnavailable
+}
+
+// sweepBatch deletes items 25 at a time (BatchWriteItem), retrying what
+// DynamoDB leaves unprocessed, until done or the context's deadline nears.
+func (s *Store) sweepBatch(ctx context.Context, keys []map[string]types.AttributeValue) error {
+	for len(keys) > 0 {
+		n := min(len(keys), 25)
+		reqs := make([]types.WriteRequest, 0, n)
+		for _, k := range keys[:n] {
+			reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: k}})
+		}
+		keys = keys[n:]
+		pending := map[string][]types.WriteRequest{s.table: reqs}
+		for attempt := 0; len(pending) > 0; attempt++ {
+			if attempt > 8 {
+				return fail(errBatchIncomplete)
+			}
+			if attempt > 0 {
+				if err := sleep(ctx, 20*time.Millisecond); err != nil {
+					return fail(err)
+				}
+			}
+			out, err := s.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
+			if err != nil {
+				return fail(err)
+			}
+			pending = out.UnprocessedItems
+		}
+	}
+	return nil
+}
+
+// queryKeys lists the keys of a partition's items whose SK begins with prefix.
+func (s *Store) queryKeys(ctx context.Context, pk, prefix string) ([]map[string]types.AttributeValue, []map[string]types.AttributeValue, error) {
+	var keys, items []map[string]types.AttributeValue
+	in := &dynamodb.QueryInput{
+		TableName: &s.table, ConsistentRead: aws.Bool(true),
+		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :p)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk), ":p": str(prefix)},
+	}
+	for {
+		out, err := s.db.Query(ctx, in)
+		if err != nil {
+			return nil, nil, fail(err)
+		}
+		for _, it := range out.Items {
+			keys = append(keys, pageKey(it, attrPK, attrSK))
+		}
+		items = append(items, out.Items...)
+		if len(out.LastEvaluatedKey) == 0 {
+			return keys, items, nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+}
+
+// DeleteWorkspace deletes a workspace. One transaction removes the workspace
+// (so no list shows it or its memberships any more) and adjusts the
+// counters; the membership items are then swept in batches, whatever their
+// number.
+func (s *Store) DeleteWorkspace(ctx context.Context, c *Caller, d *Delegate, id string, ifMatch int64) error {
+	var cur workspaceItem
+	for attempt := 0; ; attempt++ {
+		if attempt == maxAttempts {
+			return problem.ErrUnavailable
+		}
+		var err error
+		if cur, err = s.getWorkspaceItem(ctx, id); err != nil {
+			return err
+		}
+		if ifMatch != 0 && ifMatch != cur.Version {
+			return problem.ErrPreconditionFailed
+		}
+		now := s.now()
+		var t tx
+		if d != nil {
+			s.guardDelegate(&t, d)
+		} else {
+			s.guard(&t, c, now)
+		}
+		s.del(&t, wsPK(id), skWorkspace, "#version = :v", map[string]types.AttributeValue{":v": num(cur.Version)}, errRetry)
+		// A marker lets an interrupted sweep be finished later.
+		s.put(&t, map[string]types.AttributeValue{attrPK: str("SWEEP"), attrSK: str(wsPK(id)), "at": str(stamp(now))}, "", nil, nil)
+		t.count(counterWorkspaces, -1)
+		t.count(counterMemberships, -cur.MemberCount)
+		err = s.commit(ctx, &t)
+		if errors.Is(err, errRetry) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		break
+	}
+	return s.SweepWorkspace(ctx, id)
+}
+
+// SweepWorkspace deletes what a deleted workspace leaves: its search
+// entries and both items of every membership (with the member's count of
+// workspaces), a few memberships per transaction. It is idempotent; the SWEEP
+// marker goes last, so an interrupted sweep can be finished later.
+func (s *Store) SweepWorkspace(ctx context.Context, id string) error {
+	keys, items, err := s.queryKeys(ctx, wsPK(id), "")
+	if err != nil {
+		return err
+	}
+	var loose []map[string]types.AttributeValue
+	var members []string
+	for i, it := range items {
+		sk := keys[i][attrSK].(*types.AttributeValueMemberS).Value
+		if uid, ok := it["userId"].(*types.AttributeValueMemberS); ok && strings.HasPrefix(sk, skMember) {
+			members = append(members, uid.Value)
+			continue
+		}
+		loose = append(loose, keys[i])
+	}
+	if err := s.sweepBatch(ctx, loose); err != nil {
+		return err
+	}
+	const chunk = 30 // three items each
+	for len(members) > 0 {
+		n := min(len(members), chunk)
+		var t tx
+		for _, uid := range members[:n] {
+			s.delMembership(&t, id, uid, "attribute_exists(PK)", nil, errRetry)
+			s.update(&t, userPK(uid), skUser, "ADD #wsCount :minus", "attribute_exists(PK)", map[string]types.AttributeValue{":minus": num(-1)}, errRetry)
+		}
+		if err := s.commit(ctx, &t); err != nil && !errors.Is(err, errRetry) {
+			return err
+		} else if err != nil {
+			return s.SweepWorkspace(ctx, id) // raced a user leaving: start over from what is left
+		}
+		members = members[n:]
+	}
+	return s.sweepBatch(ctx, []map[string]types.AttributeValue{key("SWEEP", wsPK(id))})
+}
+
+// leaveWorkspaces removes every membership of a user, a few per transaction.
+// First it checks that the user is the last owner of no workspace, so that a
+// refused deletion changes nothing.
+func (s *Store) leaveWorkspaces(ctx context.Context, c *Caller, userID string) error {
+	_, items, err := s.queryKeys(ctx, umemPK(userID), "")
+	if err != nil {
+		return err
+	}
+	mems := make([]memberItem, 0, len(items))
+	ids := make([]string, 0, len(items))
+	for _, it := range items {
+		var m memberItem
+		if err := attributevalue.UnmarshalMap(it, &m); err != nil {
+			return fail(err)
+		}
+		mems = append(mems, m)
+		ids = append(ids, m.WorkspaceID)
+	}
+	ws, err := s.workspacesByIDRaw(ctx, ids) // a deleted workspace is absent: its sweep takes the items
+	if err != nil {
+		return err
+	}
+	for _, m := range mems {
+		if w, ok := ws[m.WorkspaceID]; ok && m.Role == WorkspaceOwner && w.OwnerCount <= 1 {
+			return ErrLastOwner
+		}
+	}
+	const chunk = 25 // three items each, well inside one transaction
+	for len(mems) > 0 {
+		n := min(len(mems), chunk)
+		now := s.now()
+		var t tx
+		s.guard(&t, c, now)
+		for _, m := range mems[:n] {
+			s.delMembership(&t, m.WorkspaceID, userID, "", nil, nil)
+			expr, cond := "ADD #memberCount :minus", "attribute_exists(PK)"
+			vals := map[string]types.AttributeValue{":minus": num(-1)}
+			var onFail error = errRetry
+			if m.Role == WorkspaceOwner {
+				expr += ", #ownerCount :minus"
+				cond += " AND #ownerCount > :one"
+				vals[":one"] = num(1)
+				onFail = ErrLastOwner
+			}
+			if _, ok := ws[m.WorkspaceID]; ok {
+				s.update(&t, wsPK(m.WorkspaceID), skWorkspace, expr, cond, vals, onFail)
+				t.count(counterMemberships, -1) // a deleted workspace's were counted out already
+			}
+		}
+		s.update(&t, userPK(userID), skUser, "ADD #wsCount :n", "attribute_exists(PK)", map[string]types.AttributeValue{":n": num(int64(-n))}, errRetry)
+		if err := s.commit(ctx, &t); err != nil {
+			return err
+		}
+		mems = mems[n:]
+	}
+	return nil
+}
+
+// workspacesByIDRaw reads workspace items by id.
+func (s *Store) workspacesByIDRaw(ctx context.Context, ids []string) (map[string]workspaceItem, error) {
+	keys := make([]map[string]types.AttributeValue, len(ids))
+	for i, id := range ids {
+		keys[i] = key(wsPK(id), skWorkspace)
+	}
+	found, err := s.batchGet(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]workspaceItem{}
+	for _, item := range found {
+		var w workspaceItem
+		if err := attributevalue.UnmarshalMap(item, &w); err != nil {
+			return nil, fail(err)
+		}
+		out[w.ID] = w
+	}
+	return out, nil
+}

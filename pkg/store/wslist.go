@@ -1,0 +1,332 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/usherhq/usher/pkg/validate"
+)
+
+// WorkspaceQuery selects a page of workspaces.
+type WorkspaceQuery struct {
+	Q, UserID string
+	Limit     int
+	Cursor    string
+}
+
+// ListWorkspaces pages through workspaces: all of them by creation (with the
+// exact total), those whose name words start with q (by name), or one user's.
+func (s *Store) ListWorkspaces(ctx context.Context, q WorkspaceQuery) (Page[Workspace], error) {
+	switch {
+	case q.UserID != "":
+		return s.userWorkspaces(ctx, q)
+	case q.Q != "":
+		return s.searchWorkspaces(ctx, q)
+	}
+	const scope = "workspaces"
+	keyAttrs := []string{attrPK, attrSK, attrLP, attrSC}
+	start, err := s.decodeCursor(scope, q.Cursor, keyAttrs...)
+	if err != nil {
+		return Page[Workspace]{}, err
+	}
+	return withTotal(func() (Page[Workspace], error) {
+		return queryPage(ctx, s, &dynamodb.QueryInput{
+			IndexName: aws.String(indexByCreated), ExclusiveStartKey: start,
+			KeyConditionExpression:    aws.String("LP = :lp"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":lp": str(lpWorkspaces)},
+		}, scope, q.Limit, keyAttrs, workspaceItem.workspace)
+	}, func() (int64, error) {
+		c, err := s.Counters(ctx)
+		return c.values[counterWorkspaces], err
+	})
+}
+
+func (s *Store) searchWorkspaces(ctx context.Context, q WorkspaceQuery) (Page[Workspace], error) {
+	words := validate.QueryWords(q.Q)
+	best := words[0]
+	for _, w := range words[1:] {
+		if len([]rune(w)) > len([]rune(best)) {
+			best = w
+		}
+	}
+	prefix := best
+	if r := []rune(best); len(r) > searchPrefixLen {
+		prefix = string(r[:searchPrefixLen])
+	}
+	scope := "wssearch|" + q.Q
+	keyAttrs := []string{attrPK, attrSK, attrLP, attrSE}
+	start, err := s.decodeCursor(scope, q.Cursor, keyAttrs...)
+	if err != nil {
+		return Page[Workspace]{}, err
+	}
+	var ids []string
+	var last map[string]types.AttributeValue
+	read, more := 0, true
+	for more && len(ids) < q.Limit && read < searchBudget {
+		out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+			TableName: &s.table, IndexName: aws.String(indexByEmail), ExclusiveStartKey: start,
+			Limit:                     aws.Int32(int32(min(searchBudget-read, 4*q.Limit+10))),
+			KeyConditionExpression:    aws.String("LP = :lp"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":lp": str("WORKSPACES#PFX#" + prefix)},
+		})
+		if err != nil {
+			return Page[Workspace]{}, fail(err)
+		}
+		more = len(out.LastEvaluatedKey) > 0
+		for i, item := range out.Items {
+			var si searchItem
+			if err := attributevalue.UnmarshalMap(item, &si); err != nil {
+				return Page[Workspace]{}, fail(err)
+			}
+			read++
+			last = item
+			if validate.MatchesAll(words, si.Words) {
+				ids = append(ids, si.ID)
+				if len(ids) == q.Limit {
+					more = more || i < len(out.Items)-1
+					break
+				}
+			}
+		}
+		start = out.LastEvaluatedKey
+	}
+	page, err := s.workspacesByID(ctx, ids)
+	if err != nil {
+		return page, err
+	}
+	if more && last != nil {
+		page.NextCursor = s.encodeCursor(scope, pageKey(last, keyAttrs...))
+	}
+	return page, nil
+}
+
+// workspacesByID reads workspaces in one batch, in the given order; deleted
+// ones (whose entries may still be swept) are left out.
+func (s *Store) workspacesByID(ctx context.Context, ids []string) (Page[Workspace], error) {
+	page := Page[Workspace]{Items: []Workspace{}}
+	keys := make([]map[string]types.AttributeValue, len(ids))
+	for i, id := range ids {
+		keys[i] = key(wsPK(id), skWorkspace)
+	}
+	found, err := s.batchGet(ctx, keys)
+	if err != nil {
+		return page, err
+	}
+	for _, id := range ids {
+		if item, ok := found[wsPK(id)]; ok {
+			var w workspaceItem
+			if err := attributevalue.UnmarshalMap(item, &w); err != nil {
+				return page, fail(err)
+			}
+			page.Items = append(page.Items, w.workspace())
+		}
+	}
+	return page, nil
+}
+
+// batchGet reads items by key, strongly consistent, 100 keys per request,
+// and returns them by PK.
+func (s *Store) batchGet(ctx context.Context, keys []map[string]types.AttributeValue) (map[string]map[string]types.AttributeValue, error) {
+	found := map[string]map[string]types.AttributeValue{}
+	for len(keys) > 0 {
+		n := min(len(keys), 100)
+		req := map[string]types.KeysAndAttributes{s.table: {Keys: keys[:n], ConsistentRead: aws.Bool(true)}}
+		keys = keys[n:]
+		for attempt := 0; len(req) > 0; attempt++ {
+			if attempt > 8 {
+				return nil, fail(errBatchIncomplete)
+			}
+			if attempt > 0 {
+				if err := sleep(ctx, 20*time.Millisecond); err != nil {
+					return nil, fail(err)
+				}
+			}
+			out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
+			if err != nil {
+				return nil, fail(err)
+			}
+			for _, item := range out.Responses[s.table] {
+				found[item[attrPK].(*types.AttributeValueMemberS).Value] = item
+			}
+			req = out.UnprocessedKeys
+		}
+	}
+	return found, nil
+}
+
+// UserMembership is one of a user's workspaces.
+type UserMembership struct {
+	Workspace struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	} `json:"workspace"`
+	Role    string `json:"role"`
+	AddedAt string `json:"addedAt"`
+}
+
+// UserMemberships pages through a user's memberships, with the current
+// workspace names; memberships of deleted workspaces are left out.
+func (s *Store) UserMemberships(ctx context.Context, userID string, limit int, cursor string) (Page[UserMembership], error) {
+	scope := "umem|" + userID
+	start, err := s.decodeCursor(scope, cursor, attrPK, attrSK)
+	if err != nil {
+		return Page[UserMembership]{}, err
+	}
+	var userErr error
+	done := make(chan struct{})
+	go func() { defer close(done); _, userErr = s.getUserItem(ctx, userID) }()
+	mp, err := queryPage(ctx, s, &dynamodb.QueryInput{
+		ConsistentRead: aws.Bool(true), ExclusiveStartKey: start,
+		KeyConditionExpression:    aws.String("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(umemPK(userID))},
+	}, scope, limit, []string{attrPK, attrSK}, func(m memberItem) memberItem { return m })
+	<-done
+	if userErr != nil {
+		return Page[UserMembership]{}, userErr
+	}
+	if err != nil {
+		return Page[UserMembership]{}, err
+	}
+	ids := make([]string, len(mp.Items))
+	for i, m := range mp.Items {
+		ids[i] = m.WorkspaceID
+	}
+	ws, err := s.workspacesByID(ctx, ids)
+	if err != nil {
+		return Page[UserMembership]{}, err
+	}
+	names := map[string]string{}
+	for _, w := range ws.Items {
+		names[w.ID] = w.Name
+	}
+	out := Page[UserMembership]{Items: []UserMembership{}, NextCursor: mp.NextCursor}
+	for _, m := range mp.Items {
+		name, ok := names[m.WorkspaceID]
+		if !ok {
+			continue
+		}
+		var um UserMembership
+		um.Workspace.ID, um.Workspace.Name, um.Role, um.AddedAt = m.WorkspaceID, name, m.Role, m.AddedAt
+		out.Items = append(out.Items, um)
+	}
+	return out, nil
+}
+
+// Member is one member of a workspace.
+type Member struct {
+	User struct {
+		ID    string `json:"id"`
+		Email string `json:"email"`
+		Name  string `json:"name"`
+	} `json:"user"`
+	Role    string `json:"role"`
+	AddedAt string `json:"addedAt"`
+}
+
+// ListMembers pages through a workspace's members (optionally of one role)
+// with the users' current email and name.
+func (s *Store) ListMembers(ctx context.Context, wsID, role string, limit int, cursor string) (Page[Member], error) {
+	mp, err := s.memberPage(ctx, wsID, role, limit, cursor)
+	if err != nil {
+		return Page[Member]{}, err
+	}
+	users, err := s.batchUsers(ctx, memberIDs(mp.Items))
+	if err != nil {
+		return Page[Member]{}, err
+	}
+	out := Page[Member]{Items: []Member{}, NextCursor: mp.NextCursor}
+	for _, m := range mp.Items {
+		u, ok := users[m.UserID]
+		if !ok {
+			continue // the user is being deleted
+		}
+		var mm Member
+		mm.User.ID, mm.User.Email, mm.User.Name, mm.Role, mm.AddedAt = u.ID, u.Email, u.Name, m.Role, m.AddedAt
+		out.Items = append(out.Items, mm)
+	}
+	return out, nil
+}
+
+// WorkspaceUsers pages through a workspace's members as users.
+func (s *Store) WorkspaceUsers(ctx context.Context, wsID string, limit int, cursor string) (Page[User], error) {
+	mp, err := s.memberPage(ctx, wsID, "", limit, cursor)
+	if err != nil {
+		return Page[User]{}, err
+	}
+	users, err := s.batchUsers(ctx, memberIDs(mp.Items))
+	if err != nil {
+		return Page[User]{}, err
+	}
+	out := Page[User]{Items: []User{}, NextCursor: mp.NextCursor}
+	for _, m := range mp.Items {
+		if u, ok := users[m.UserID]; ok {
+			out.Items = append(out.Items, u)
+		}
+	}
+	return out, nil
+}
+
+func memberIDs(ms []memberItem) []string {
+	ids := make([]string, len(ms))
+	for i, m := range ms {
+		ids[i] = m.UserID
+	}
+	return ids
+}
+
+// memberPage reads one page of membership items; the workspace read goes
+// out at the same time, so that a missing workspace is not_found.
+func (s *Store) memberPage(ctx context.Context, wsID, role string, limit int, cursor string) (Page[memberItem], error) {
+	scope := "members|" + wsID + "|" + role
+	in := &dynamodb.QueryInput{ConsistentRead: aws.Bool(true),
+		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :m)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(wsPK(wsID)), ":m": str(skMember)},
+	}
+	keyAttrs := []string{attrPK, attrSK}
+	if role != "" {
+		in = &dynamodb.QueryInput{IndexName: aws.String(indexByCreated),
+			KeyConditionExpression:    aws.String("LP = :lp"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":lp": str("WSROLE#" + wsID + "#" + role)},
+		}
+		keyAttrs = []string{attrPK, attrSK, attrLP, attrSC}
+	}
+	start, err := s.decodeCursor(scope, cursor, keyAttrs...)
+	if err != nil {
+		return Page[memberItem]{}, err
+	}
+	in.ExclusiveStartKey = start
+	var wsErr error
+	done := make(chan struct{})
+	go func() { defer close(done); _, wsErr = s.getWorkspaceItem(ctx, wsID) }()
+	p, err := queryPage(ctx, s, in, scope, limit, keyAttrs, func(m memberItem) memberItem { return m })
+	<-done
+	if wsErr != nil {
+		return p, wsErr
+	}
+	return p, err
+}
+
+// userWorkspaces pages through the workspaces a user belongs to.
+func (s *Store) userWorkspaces(ctx context.Context, q WorkspaceQuery) (Page[Workspace], error) {
+	scope := "umemws|" + q.UserID
+	start, err := s.decodeCursor(scope, q.Cursor, attrPK, attrSK)
+	if err != nil {
+		return Page[Workspace]{}, err
+	}
+	mp, err := queryPage(ctx, s, &dynamodb.QueryInput{
+		ConsistentRead: aws.Bool(true), ExclusiveStartKey: start,
+		KeyConditionExpression:    aws.String("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(umemPK(q.UserID))},
+	}, scope, q.Limit, []string{attrPK, attrSK}, func(m memberItem) string { return m.WorkspaceID })
+	if err != nil {
+		return Page[Workspace]{}, err
+	}
+	page, err := s.workspacesByID(ctx, mp.Items)
+	page.NextCursor = mp.NextCursor
+	return page, err
+}
