@@ -29,18 +29,18 @@ type RoleInfo struct {
 
 // Roles lists the instance roles, most powerful first, with what each grants.
 var Roles = []RoleInfo{
-	{"super_admin", "Everything, including granting and revoking super_admin", []routes.Permission{routes.Self, routes.RolesRead, routes.UsersRead, routes.UsersWrite, routes.WorkspacesRead, routes.WorkspacesWrite, routes.InstanceManage, "superadmin:grant"}},
-	{"admin", "Manages users (except super_admins), invitations, workspaces, admin tokens, settings and the audit trail", []routes.Permission{routes.Self, routes.RolesRead, routes.UsersRead, routes.UsersWrite, routes.WorkspacesRead, routes.WorkspacesWrite, routes.InstanceManage}},
-	{"editor", "Reads users and invitations; creates and edits workspaces and their members", []routes.Permission{routes.Self, routes.RolesRead, routes.UsersRead, routes.WorkspacesRead, routes.WorkspacesWrite}},
-	{"operator", "Reads users, invitations, insights and workspaces", []routes.Permission{routes.Self, routes.RolesRead, routes.UsersRead, routes.WorkspacesRead}},
-	{"viewer", "Reads users, invitations, insights and workspaces", []routes.Permission{routes.Self, routes.RolesRead, routes.UsersRead, routes.WorkspacesRead}},
+	{"super_admin", "Everything, including granting and revoking super_admin", []routes.Permission{routes.Self, routes.RolesRead, routes.UsersRead, routes.UsersWrite, routes.WorkspacesRead, routes.WorkspacesWrite, routes.WorkspaceMembers, routes.Invite, routes.InstanceManage, "superadmin:grant"}},
+	{"admin", "Manages users (except super_admins), invitations, workspaces, admin tokens, settings and the audit trail", []routes.Permission{routes.Self, routes.RolesRead, routes.UsersRead, routes.UsersWrite, routes.WorkspacesRead, routes.WorkspacesWrite, routes.WorkspaceMembers, routes.Invite, routes.InstanceManage}},
+	{"editor", "Reads users and invitations; creates and edits workspaces and their members", []routes.Permission{routes.Self, routes.RolesRead, routes.UsersRead, routes.WorkspacesRead, routes.WorkspacesWrite, routes.WorkspaceMembers, routes.Invite}},
+	{"operator", "Reads users, invitations, insights and workspaces", []routes.Permission{routes.Self, routes.RolesRead, routes.UsersRead, routes.WorkspacesRead, routes.WorkspaceMembers, routes.Invite}},
+	{"viewer", "Reads users, invitations, insights and workspaces", []routes.Permission{routes.Self, routes.RolesRead, routes.UsersRead, routes.WorkspacesRead, routes.WorkspaceMembers, routes.Invite}},
 	{"api_user", "Only its own profile, password and API keys (for scripts and integrations)", []routes.Permission{routes.Self}},
 }
 
 // WorkspaceRoles lists the roles inside a workspace, most powerful first.
 var WorkspaceRoles = []RoleInfo{
-	{"owner", "Everything in the workspace, including its owners; a workspace always keeps one", []routes.Permission{"workspace:read", "workspace:edit", "workspace:members", "workspace:invite", "workspace:owners"}},
-	{"admin", "Manages the workspace's members (up to admin) and invites people into it", []routes.Permission{"workspace:read", "workspace:edit", "workspace:members", "workspace:invite"}},
+	{"owner", "Manages the workspace's members, owners included, and invites people into it; a workspace always keeps one", []routes.Permission{"workspace:read", "workspace:members", "workspace:invite", "workspace:owners"}},
+	{"admin", "Manages the workspace's members (up to admin) and invites people into it", []routes.Permission{"workspace:read", "workspace:members", "workspace:invite"}},
 	{"member", "Works in the workspace", []routes.Permission{"workspace:read"}},
 	{"guest", "Limited access to the workspace", []routes.Permission{"workspace:read"}},
 }

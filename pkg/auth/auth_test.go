@@ -18,23 +18,28 @@ import (
 //	read workspaces and members               all but api_user              → WorkspacesRead
 //	admin tokens, settings, audit events      super_admin, admin            → InstanceManage
 //	GET /v1/roles                             all but api_user              → RolesRead
+//	delegated: members of a workspace one administers, and invitations
+//	into it — any instance role but api_user may try; the handler decides
+//	from the workspace role                                                → WorkspaceMembers, Invite
 //	public routes                             everyone, even no role        → Public
 var contract = map[routes.Permission][]Role{
-	routes.Public:          {SuperAdmin, Admin, Editor, Operator, Viewer, APIUser, ""},
-	routes.Self:            {SuperAdmin, Admin, Editor, Operator, Viewer, APIUser},
-	routes.UsersRead:       {SuperAdmin, Admin, Editor, Operator, Viewer},
-	routes.UsersWrite:      {SuperAdmin, Admin},
-	routes.RolesRead:       {SuperAdmin, Admin, Editor, Operator, Viewer},
-	routes.InstanceManage:  {SuperAdmin, Admin},
-	routes.WorkspacesRead:  {SuperAdmin, Admin, Editor, Operator, Viewer},
-	routes.WorkspacesWrite: {SuperAdmin, Admin, Editor},
+	routes.Public:           {SuperAdmin, Admin, Editor, Operator, Viewer, APIUser, ""},
+	routes.Self:             {SuperAdmin, Admin, Editor, Operator, Viewer, APIUser},
+	routes.UsersRead:        {SuperAdmin, Admin, Editor, Operator, Viewer},
+	routes.UsersWrite:       {SuperAdmin, Admin},
+	routes.RolesRead:        {SuperAdmin, Admin, Editor, Operator, Viewer},
+	routes.InstanceManage:   {SuperAdmin, Admin},
+	routes.WorkspacesRead:   {SuperAdmin, Admin, Editor, Operator, Viewer},
+	routes.WorkspacesWrite:  {SuperAdmin, Admin, Editor},
+	routes.WorkspaceMembers: {SuperAdmin, Admin, Editor, Operator, Viewer},
+	routes.Invite:           {SuperAdmin, Admin, Editor, Operator, Viewer},
 }
 
 var (
 	instanceRoles = []Role{SuperAdmin, Admin, Editor, Operator, Viewer, APIUser}
 	// roles a principal may carry that are not instance roles.
 	strangers   = []Role{"", "owner", "member", "Admin", "SUPER_ADMIN", "root", " admin"}
-	permissions = []routes.Permission{routes.Public, routes.Self, routes.UsersRead, routes.UsersWrite, routes.RolesRead, routes.InstanceManage, routes.WorkspacesRead, routes.WorkspacesWrite}
+	permissions = []routes.Permission{routes.Public, routes.Self, routes.UsersRead, routes.UsersWrite, routes.RolesRead, routes.InstanceManage, routes.WorkspacesRead, routes.WorkspacesWrite, routes.WorkspaceMembers, routes.Invite}
 )
 
 func TestContractCoversEveryRoutePermission(t *testing.T) {

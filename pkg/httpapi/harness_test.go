@@ -74,6 +74,13 @@ func newEnvOn(t *testing.T, endpoint, ses, table string) *env {
 	e := &env{t: t, app: a, url: srv.URL, logs: logs}
 	t.Cleanup(func() {
 		out := logs.String()
+		if t.Failed() {
+			for _, line := range strings.Split(out, "\n") {
+				if strings.Contains(line, `"level":"ERROR"`) || strings.Contains(line, `"level":"WARN"`) {
+					t.Log(line)
+				}
+			}
+		}
 		for _, s := range e.secrets {
 			if strings.Contains(out, s) || strings.Contains(out, s[5:20]) {
 				t.Errorf("a secret (%s…) appears in the logs", s[:9])

@@ -47,8 +47,9 @@ func link(base, secret string) string {
 	return base + sep + "token=" + secret
 }
 
-// invite validates one invitation, stores it and sends its mail.
-func (s *Server) invite(ctx context.Context, c *store.Caller, set settings.Settings, b inviteBody) (inviteResult, error) {
+// invite validates one invitation, stores it and sends its mail. With idem,
+// the answer is recorded for Idempotency-Key replays.
+func (s *Server) invite(ctx context.Context, c *store.Caller, set settings.Settings, b inviteBody, idem *store.Idem) (inviteResult, error) {
 	var f problem.Fields
 	email := requiredEmail(&f, "email", b.Email)
 	var name string
@@ -69,9 +70,22 @@ func (s *Server) invite(ctx context.Context, c *store.Caller, set settings.Setti
 			f.Add("expiresInDays", "must be from 1 to 30")
 		}
 	}
+	if len(b.Workspaces) > store.MaxGrants {
+		f.Add("workspaces", "may name at most 10 workspaces")
+	}
+	seen := map[string]bool{}
 	for i, g := range b.Workspaces {
-		// Workspaces do not exist yet in this version: no id can name one.
-		f.Add("workspaces["+strconv.Itoa(i)+"].workspaceId", "no such workspace: "+g.WorkspaceID)
+		field := "workspaces[" + strconv.Itoa(i) + "]"
+		switch {
+		case g.WorkspaceID == "":
+			f.Add(field+".workspaceId", "is required")
+		case seen[g.WorkspaceID]:
+			f.Add(field+".workspaceId", "names a workspace twice")
+		}
+		seen[g.WorkspaceID] = true
+		if store.WorkspaceRank(g.Role) == 0 {
+			f.Add(field+".role", "must be one of "+strings.Join(workspaceRoles, ", "))
+		}
 	}
 	if err := f.Err(); err != nil {
 		return inviteResult{}, err
@@ -79,19 +93,54 @@ func (s *Server) invite(ctx context.Context, c *store.Caller, set settings.Setti
 	if !set.EmailDomainAllowed(email) {
 		return inviteResult{}, errDomain
 	}
-	if !c.P.CanGrant(auth.Role(role)) {
+	delegatedBy := ""
+	if !c.P.Allowed(routes.UsersWrite) {
+		// Delegated invitation: only into workspaces the caller administers,
+		// as a viewer, with workspace roles no higher than the caller's.
+		if len(b.Workspaces) == 0 {
+			return inviteResult{}, problem.New(http.StatusForbidden, "forbidden", "you may only invite people into workspaces you administer: name them in workspaces")
+		}
+		if b.Role.Set && !b.Role.Null && role != string(auth.Viewer) {
+			return inviteResult{}, problem.New(http.StatusForbidden, "forbidden", "invitations into your workspaces give the instance role viewer")
+		}
+		role = string(auth.Viewer)
+		c = &store.Caller{P: c.P, Roles: auth.ManagerRoles(routes.WorkspacesWrite)}
+		for _, g := range b.Workspaces {
+			d, rank, err := s.authority(ctx, c.P, g.WorkspaceID)
+			if err != nil {
+				return inviteResult{}, err
+			}
+			if store.WorkspaceRank(g.Role) > rank {
+				return inviteResult{}, errAboveOwnRole
+			}
+			if d != nil {
+				delegatedBy = c.P.ID
+			}
+		}
+	} else if !c.P.CanGrant(auth.Role(role)) {
 		return inviteResult{}, store.ErrSuperAdminOnly
 	}
-	inv, secret, err := s.Store.CreateInvitation(ctx, c, store.NewInvitation{Email: email, Name: name, Role: role, Days: days,
-		InvitedBy: store.Ref{Type: c.P.Type, ID: c.P.ID}, PerHour: set.InvitesPerHourPerActor})
+	inv, secret, err := s.Store.CreateInvitation(ctx, c, store.NewInvitation{Email: email, Name: name, Role: role, Days: days, Workspaces: b.Workspaces,
+		InvitedBy: store.Ref{Type: c.P.Type, ID: c.P.ID}, PerHour: set.InvitesPerHourPerActor, DelegatedBy: delegatedBy,
+		Idem: idem, Render: func(inv store.Invitation, secret string) []byte {
+			return recordInvite(inviteResult{Invitation: inv, InviteURL: link(set.InviteURLBase, secret)})
+		}})
 	if err != nil {
 		return inviteResult{}, err
 	}
 	res := inviteResult{Invitation: inv, InviteURL: link(set.InviteURLBase, secret)}
 	if !b.SendEmail.Set || b.SendEmail.Null || b.SendEmail.V {
 		s.sendInvitation(ctx, set, &res)
+		// The replay should tell what happened to the mail too.
+		if err := s.Store.IdemUpdate(ctx, idem, recordInvite(res)); err != nil {
+			s.Log.WarnContext(ctx, "idempotency record not updated", "requestId", requestID(ctx), "err", err.Error())
+		}
 	}
 	return res, nil
+}
+
+func recordInvite(res inviteResult) []byte {
+	return record(http.StatusCreated, map[string]string{"Location": "/v1/invitations/" + res.Invitation.ID}, res)
 }
 
 // sendInvitation mails the link and records the outcome. A failed send keeps
@@ -103,8 +152,18 @@ func (s *Server) sendInvitation(ctx context.Context, set settings.Settings, res 
 	if inv.Name != nil {
 		invitee = *inv.Name
 	}
-	msg, err := mail.InvitationMessage(set.SenderEmail, inv.Email, mail.Invitation{InstanceName: set.InstanceName,
-		InviteeName: invitee, Role: inv.Role, URL: res.InviteURL, ExpiresAt: expires})
+	names, err := s.Store.WorkspaceNames(ctx, grantIDs(inv.Workspaces))
+	var wsNames []string
+	for _, g := range inv.Workspaces {
+		if n, ok := names[g.WorkspaceID]; ok {
+			wsNames = append(wsNames, n+" ("+g.Role+")")
+		}
+	}
+	var msg mail.Message
+	if err == nil {
+		msg, err = mail.InvitationMessage(set.SenderEmail, inv.Email, mail.Invitation{InstanceName: set.InstanceName,
+			InviteeName: invitee, Role: inv.Role, Workspaces: wsNames, URL: res.InviteURL, ExpiresAt: expires})
+	}
 	if err == nil {
 		err = s.Mail.Send(ctx, msg)
 	}
@@ -135,7 +194,15 @@ func invitationsCreate(s *Server, w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	res, err := s.invite(r.Context(), caller(r, routes.UsersWrite), set, b)
+	idem, replayed, err := s.idempotency(w, r, "invitations-create")
+	if err != nil || replayed {
+		return err
+	}
+	res, err := s.invite(r.Context(), caller(r, routes.UsersWrite), set, b, idem)
+	if store.IsIdemRace(err) {
+		_, err = s.replay(w, r, idem)
+		return err
+	}
 	if err != nil {
 		return err
 	}
@@ -183,7 +250,7 @@ func invitationsBatch(s *Server, w http.ResponseWriter, r *http.Request) error {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			res, err := s.invite(r.Context(), c, set, item)
+			res, err := s.invite(r.Context(), c, set, item, nil)
 			out := batchResult{Email: strings.TrimSpace(item.Email.V)}
 			if err != nil {
 				e := problem.As(err)
@@ -300,9 +367,15 @@ func invitationsPreview(s *Server, w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
+	names, err := s.Store.WorkspaceNames(r.Context(), grantIDs(inv.Workspaces))
+	if err != nil {
+		return err
+	}
 	ws := []previewWorkspace{}
 	for _, g := range inv.Workspaces {
-		ws = append(ws, previewWorkspace{ID: g.WorkspaceID, Role: g.Role})
+		if name, ok := names[g.WorkspaceID]; ok {
+			ws = append(ws, previewWorkspace{ID: g.WorkspaceID, Name: name, Role: g.Role})
+		}
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"email": inv.Email, "name": inv.Name, "role": inv.Role, "workspaces": ws,
 		"expiresAt": inv.ExpiresAt, "invitedBy": inv.InvitedBy})
@@ -350,4 +423,12 @@ func invitationsAccept(s *Server, w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	return writeJSON(w, http.StatusCreated, map[string]any{"user": u, "session": sess})
+}
+
+func grantIDs(gs []store.Grant) []string {
+	ids := make([]string, len(gs))
+	for i, g := range gs {
+		ids[i] = g.WorkspaceID
+	}
+	return ids
 }

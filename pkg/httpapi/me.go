@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/usherhq/usher/pkg/auth"
@@ -9,19 +10,16 @@ import (
 	"github.com/usherhq/usher/pkg/store"
 )
 
-// Membership is one of the caller's workspaces.
-type Membership struct {
-	Workspace struct {
-		ID   string `json:"id"`
-		Name string `json:"name"`
-	} `json:"workspace"`
-	Role    string `json:"role"`
-	AddedAt string `json:"addedAt"`
-}
-
 type me struct {
 	store.User
-	Workspaces []Membership `json:"workspaces"`
+	Workspaces []store.UserMembership `json:"workspaces"`
+}
+
+// myWorkspaces is the caller's first 200 memberships: a profile, not a listing
+// (GET /v1/users/{id}/workspaces pages through all of them).
+func (s *Server) myWorkspaces(ctx context.Context, id string) ([]store.UserMembership, error) {
+	p, err := s.Store.UserMemberships(ctx, id, 200, "")
+	return p.Items, err
 }
 
 func meGet(s *Server, w http.ResponseWriter, r *http.Request) error {
@@ -30,8 +28,12 @@ func meGet(s *Server, w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	ws, err := s.myWorkspaces(r.Context(), p.ID)
+	if err != nil {
+		return err
+	}
 	w.Header().Set("ETag", etag(u.Version))
-	return writeJSON(w, http.StatusOK, me{User: u, Workspaces: []Membership{}})
+	return writeJSON(w, http.StatusOK, me{User: u, Workspaces: ws})
 }
 
 type updateMeBody struct {
@@ -59,6 +61,10 @@ func meUpdate(s *Server, w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	ws, err := s.myWorkspaces(r.Context(), c.P.ID)
+	if err != nil {
+		return err
+	}
 	w.Header().Set("ETag", etag(u.Version))
-	return writeJSON(w, http.StatusOK, me{User: u, Workspaces: []Membership{}})
+	return writeJSON(w, http.StatusOK, me{User: u, Workspaces: ws})
 }

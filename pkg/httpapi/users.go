@@ -51,12 +51,26 @@ func usersList(s *Server, w http.ResponseWriter, r *http.Request) error {
 	if q != "" && sort != "" && sort != "email" {
 		f.Add("sort", "search results are ordered by email: leave sort out or use email")
 	}
-	if qv.Get("workspaceId") != "" {
-		f.Add("workspaceId", "filtering by workspace is not available in this version")
+	wsID := qv.Get("workspaceId")
+	if wsID != "" && q != "" {
+		f.Add("workspaceId", "give q or workspaceId, not both")
+	}
+	if wsID != "" && (sort != "" || order != "" || role != "" || status != "") {
+		f.Add("workspaceId", "lists the workspace's members as they joined: no sort, order, role or status with it")
 	}
 	limit, cursor := page(r, &f)
 	if err := f.Err(); err != nil {
 		return err
+	}
+	if wsID != "" {
+		p, err := s.Store.WorkspaceUsers(r.Context(), wsID, limit, cursor)
+		if err == problem.ErrNotFound {
+			return problem.Invalid(problem.FieldError{Field: "workspaceId", Message: "no such workspace"})
+		}
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, p)
 	}
 	if sort == "" {
 		sort = "createdAt"

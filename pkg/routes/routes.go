@@ -16,6 +16,12 @@ const (
 	InstanceManage  Permission = "instance:manage"  // admin tokens, settings, audit
 	WorkspacesRead  Permission = "workspaces:read"  // read workspaces and members
 	WorkspacesWrite Permission = "workspaces:write" // create/edit/delete workspaces and memberships
+
+	// Delegated administration: any role but api_user may call these; the
+	// handler allows instance managers, and owners and admins of the
+	// workspaces concerned.
+	WorkspaceMembers Permission = "workspaces:members" // manage the members of a workspace
+	Invite           Permission = "invitations:create" // invite people (into workspaces one administers)
 )
 
 // Route is one HTTP route served by one Lambda function.
@@ -54,8 +60,8 @@ var All = []Route{
 	{Name: "user-api-keys-rotate", Method: "POST", Path: "/v1/users/{id}/api-keys/{keyId}/rotate", Permission: UsersWrite, Summary: "Rotate a user's API key"},
 	{Name: "user-api-keys-delete", Method: "DELETE", Path: "/v1/users/{id}/api-keys/{keyId}", Permission: UsersWrite, Summary: "Delete a user's API key"},
 
-	{Name: "invitations-create", Method: "POST", Path: "/v1/invitations", Permission: UsersWrite, SendsMail: true, Summary: "Invite someone by email"},
-	{Name: "invitations-batch", Method: "POST", Path: "/v1/invitations/batch", Permission: UsersWrite, SendsMail: true, Summary: "Invite up to 100 people at once"},
+	{Name: "invitations-create", Method: "POST", Path: "/v1/invitations", Permission: Invite, SendsMail: true, Summary: "Invite someone by email"},
+	{Name: "invitations-batch", Method: "POST", Path: "/v1/invitations/batch", Permission: Invite, SendsMail: true, Summary: "Invite up to 100 people at once"},
 	{Name: "invitations-list", Method: "GET", Path: "/v1/invitations", Permission: UsersRead, ReadOnly: true, Summary: "List invitations"},
 	{Name: "invitations-get", Method: "GET", Path: "/v1/invitations/{id}", Permission: UsersRead, ReadOnly: true, Summary: "Get one invitation"},
 	{Name: "invitations-revoke", Method: "DELETE", Path: "/v1/invitations/{id}", Permission: UsersWrite, Summary: "Revoke a pending invitation"},
@@ -69,6 +75,16 @@ var All = []Route{
 	{Name: "password-validate", Method: "POST", Path: "/v1/password/validate", Permission: Public, ReadOnly: true, Summary: "Check a password against the policy"},
 	{Name: "auth-login", Method: "POST", Path: "/v1/auth/login", Permission: Public, Summary: "Log in with email and password"},
 	{Name: "auth-logout", Method: "POST", Path: "/v1/auth/logout", Permission: Self, Summary: "End the calling session"},
+
+	{Name: "workspaces-create", Method: "POST", Path: "/v1/workspaces", Permission: WorkspacesWrite, Summary: "Create a workspace with its first owner"},
+	{Name: "workspaces-list", Method: "GET", Path: "/v1/workspaces", Permission: WorkspacesRead, ReadOnly: true, Summary: "List and search workspaces"},
+	{Name: "workspaces-get", Method: "GET", Path: "/v1/workspaces/{id}", Permission: WorkspacesRead, ReadOnly: true, Summary: "Get one workspace"},
+	{Name: "workspaces-update", Method: "PATCH", Path: "/v1/workspaces/{id}", Permission: WorkspacesWrite, Summary: "Rename or describe a workspace"},
+	{Name: "workspaces-delete", Method: "DELETE", Path: "/v1/workspaces/{id}", Permission: WorkspacesWrite, Summary: "Delete a workspace with all its memberships"},
+	{Name: "workspace-members-list", Method: "GET", Path: "/v1/workspaces/{id}/members", Permission: WorkspacesRead, ReadOnly: true, Summary: "List a workspace's members"},
+	{Name: "workspace-members-put", Method: "PUT", Path: "/v1/workspaces/{id}/members/{userId}", Permission: WorkspaceMembers, Summary: "Add a member or change their role"},
+	{Name: "workspace-members-delete", Method: "DELETE", Path: "/v1/workspaces/{id}/members/{userId}", Permission: WorkspaceMembers, Summary: "Remove a member"},
+	{Name: "user-workspaces-list", Method: "GET", Path: "/v1/users/{id}/workspaces", Permission: UsersRead, ReadOnly: true, Summary: "A user's workspace memberships"},
 
 	{Name: "me-get", Method: "GET", Path: "/v1/me", Permission: Self, ReadOnly: true, Summary: "The calling user's profile"},
 	{Name: "me-update", Method: "PATCH", Path: "/v1/me", Permission: Self, Summary: "Change the calling user's name"},

@@ -36,6 +36,7 @@ var (
 	ErrInvitationExpired    = problem.New(http.StatusGone, "invitation_expired", "this invitation has expired")
 	ErrInvitationUsed       = problem.New(http.StatusGone, "invitation_used", "this invitation was already accepted")
 	ErrInvitationRevoked    = problem.New(http.StatusGone, "invitation_revoked", "this invitation was revoked")
+	ErrGrantWithdrawn       = problem.New(http.StatusConflict, "grant_withdrawn", "whoever invited you may no longer grant this workspace role; ask for a new invitation")
 	ErrRateLimited          = &problem.Error{Status: http.StatusTooManyRequests, Code: "rate_limited", Detail: "too many invitations this hour; try again later", RetryAfter: 60}
 )
 
@@ -84,6 +85,7 @@ type invitationItem struct {
 	SendCount     int     `dynamodbav:"sendCount"`
 	LastSentAt    string  `dynamodbav:"lastSentAt,omitempty"`
 	TokenHash     string  `dynamodbav:"tokenHash"`
+	DelegatedBy   string  `dynamodbav:"delegatedBy,omitempty"` // a workspace owner/admin who invited by delegation
 	Version       int64   `dynamodbav:"version"`
 }
 
@@ -157,8 +159,17 @@ type NewInvitation struct {
 	Workspaces        []Grant
 	Days              int
 	InvitedBy         Ref
-	PerHour           int // the caller's hourly invitation limit
+	PerHour           int    // the caller's hourly invitation limit
+	DelegatedBy       string // set when a workspace owner/admin invites into their workspaces
+	Idem              *Idem  // with Render, records the response in the same transaction
+	Render            func(inv Invitation, secret string) []byte
 }
+
+// MaxGrants bounds the workspaces one invitation joins, so that accepting it
+// stays one transaction.
+const MaxGrants = 10
+
+func grantSK(invID string) string { return "INVGRANT#" + invID }
 
 // rateLimit counts one invitation against the caller's hourly budget.
 func (s *Store) rateLimit(t *tx, actor string, perHour int, now time.Time) {
@@ -205,8 +216,19 @@ func (s *Store) CreateInvitation(ctx context.Context, c *Caller, in NewInvitatio
 		if it.Workspaces == nil {
 			it.Workspaces = []Grant{}
 		}
+		it.DelegatedBy = in.DelegatedBy
 		var t tx
-		s.guard(&t, c, now)
+		if in.DelegatedBy != "" {
+			s.guardDelegates(&t, in.DelegatedBy, it.Workspaces)
+		} else {
+			s.guard(&t, c, now)
+		}
+		for _, g := range it.Workspaces {
+			// Indexed under the workspace, so that deleting it withdraws the grant.
+			s.put(&t, map[string]types.AttributeValue{attrPK: str(wsPK(g.WorkspaceID)), attrSK: str(grantSK(it.ID)), "invitationId": str(it.ID)},
+				"", nil, nil)
+			s.check(&t, wsPK(g.WorkspaceID), skWorkspace, "attribute_exists(PK)", nil, problem.Invalid(problem.FieldError{Field: "workspaces", Message: "no such workspace: " + g.WorkspaceID}))
+		}
 		s.rateLimit(&t, in.InvitedBy.ID, in.PerHour, now)
 		s.check(&t, emailPK(in.Email), skEmail, "attribute_not_exists(PK)", nil, ErrUserExists)
 		gi := map[string]types.AttributeValue{attrPK: str(inviteGuardPK(in.Email)), attrSK: str(skInviteGuard),
@@ -227,6 +249,9 @@ func (s *Store) CreateInvitation(ctx context.Context, c *Caller, in NewInvitatio
 		s.put(&t, marshal(tokenItem{PK: tokenPK(it.TokenHash), SK: skToken, Kind: KindInvite, TokenID: it.ID, ExpiresAt: it.ExpiresAt,
 			TTL: exp.AddDate(0, 0, 30).Unix()}), "attribute_not_exists(PK)", nil, errRetry)
 		t.count(inviteCounter(InvitePending), 1)
+		if in.Idem != nil {
+			s.putIdem(&t, in.Idem, http.StatusCreated, in.Render(it.view(now), secret))
+		}
 		err = s.commit(ctx, &t)
 		if errors.Is(err, errRetry) {
 			continue
@@ -389,6 +414,11 @@ func (s *Store) AcceptInvitation(ctx context.Context, secret, name, passwordHash
 		u := s.newUserItem(NewUser{Email: it.Email, Name: name, Role: it.Role, PasswordHash: passwordHash,
 			InvitedBy: &Ref{Type: it.InvitedByType, ID: it.InvitedByID}}, now)
 		u.TokenRev = 1
+		grants, err := s.liveGrants(ctx, it)
+		if err != nil {
+			return User{}, Session{}, err
+		}
+		u.WsCount = int64(len(grants))
 		sessSecret := token.New(token.Session)
 		sessExp := now.Add(sessionTTL)
 		sessID := newID()
@@ -406,6 +436,22 @@ func (s *Store) AcceptInvitation(ctx context.Context, secret, name, passwordHash
 		s.putUserToken(&t, u, KindSession, sessID, sessSecret, stamp(sessExp), sessExp.Unix())
 		t.count(inviteCounter(InvitePending), -1)
 		t.count(inviteCounter(InviteAccepted), 1)
+		if it.DelegatedBy != "" && len(grants) > 0 {
+			// A delegated grant holds only while its inviter may still give it.
+			s.check(&t, userPK(it.DelegatedBy), skUser, "#status = :active", map[string]types.AttributeValue{":active": str(StatusActive)}, ErrGrantWithdrawn)
+		}
+		for _, g := range grants {
+			s.putMembership(&t, memberItem{WorkspaceID: g.WorkspaceID, UserID: u.ID, Role: g.Role, AddedAt: stamp(now)}, "", nil, nil)
+			expr, vals := "ADD #memberCount :one", map[string]types.AttributeValue{":one": num(1)}
+			if g.Role == WorkspaceOwner {
+				expr += ", #ownerCount :one"
+			}
+			s.update(&t, wsPK(g.WorkspaceID), skWorkspace, expr, "attribute_exists(PK)", vals, errRetry)
+			t.count(counterMemberships, 1)
+			if it.DelegatedBy != "" {
+				s.checkGrantor(&t, it.DelegatedBy, g)
+			}
+		}
 		err = s.commit(ctx, &t)
 		if errors.Is(err, errRetry) {
 			continue // re-read: the invitation's new state decides the answer
@@ -501,3 +547,69 @@ func (s *Store) countPartition(ctx context.Context, lp, status string) (int64, e
 		in.ExclusiveStartKey = out.LastEvaluatedKey
 	}
 }
+
+// liveGrants are the invitation's grants on workspaces that still exist.
+func (s *Store) liveGrants(ctx context.Context, it invitationItem) ([]Grant, error) {
+	ids := make([]string, len(it.Workspaces))
+	for i, g := range it.Workspaces {
+		ids[i] = g.WorkspaceID
+	}
+	ws, err := s.workspacesByIDRaw(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	var out []Grant
+	for _, g := range it.Workspaces {
+		if _, ok := ws[g.WorkspaceID]; ok {
+			out = append(out, g)
+		}
+	}
+	return out, nil
+}
+
+// guardDelegates checks that a delegated inviter is active and still an
+// owner or admin of every workspace, able to give each role.
+func (s *Store) guardDelegates(t *tx, userID string, grants []Grant) {
+	s.check(t, userPK(userID), skUser, "#status = :active", map[string]types.AttributeValue{":active": str(StatusActive)}, ErrCallerChanged)
+	for _, g := range grants {
+		s.checkGrantor(t, userID, g)
+	}
+}
+
+// checkGrantor checks that userID may give role g.Role in g's workspace: an
+// owner gives any role, an admin any but owner.
+func (s *Store) checkGrantor(t *tx, userID string, g Grant) {
+	vals := map[string]types.AttributeValue{":o": str(WorkspaceOwner)}
+	cond := "#role = :o"
+	if g.Role != WorkspaceOwner {
+		cond = "#role IN (:o, :a)"
+		vals[":a"] = str(WorkspaceAdmin)
+	}
+	s.check(t, wsPK(g.WorkspaceID), memberSK(userID), cond, vals, ErrGrantWithdrawn)
+}
+
+// dropGrant withdraws a deleted workspace from a pending invitation.
+func (s *Store) dropGrant(ctx context.Context, invID, wsID string) error {
+	_, err := s.changeInvitation(ctx, invID, func(it invitationItem, _ time.Time) error {
+		for _, g := range it.Workspaces {
+			if g.WorkspaceID == wsID && it.Status == InvitePending {
+				return nil
+			}
+		}
+		return errNothingToDo
+	}, func(_ *tx, it *invitationItem, _ time.Time) {
+		kept := []Grant{}
+		for _, g := range it.Workspaces {
+			if g.WorkspaceID != wsID {
+				kept = append(kept, g)
+			}
+		}
+		it.Workspaces = kept
+	})
+	if err == errNothingToDo || err == problem.ErrNotFound {
+		return nil
+	}
+	return err
+}
+
+var errNothingToDo = errors.New("store: nothing to do")

@@ -32,13 +32,17 @@ func (s *Store) guard(t *tx, c *Caller, now time.Time) {
 		return
 	}
 	vals := map[string]types.AttributeValue{":active": str(StatusActive)}
-	var in []string
-	for i, r := range c.Roles {
-		k := ":r" + string(rune('a'+i))
-		vals[k] = str(string(r))
-		in = append(in, k)
+	s.check(t, userPK(c.P.ID), skUser, "#status = :active AND #role IN ("+roleList(c.Roles, vals)+")", vals, ErrCallerChanged)
+}
+
+// roleList adds the roles to vals and returns their placeholders.
+func roleList(roles []auth.Role, vals map[string]types.AttributeValue) string {
+	in := make([]string, len(roles))
+	for i, r := range roles {
+		in[i] = ":r" + string(rune('a'+i))
+		vals[in[i]] = str(string(r))
 	}
-	s.check(t, userPK(c.P.ID), skUser, "#status = :active AND #role IN ("+strings.Join(in, ", ")+")", vals, ErrCallerChanged)
+	return strings.Join(in, ", ")
 }
 
 // callerMayAct is guard for the case where the caller is the user being

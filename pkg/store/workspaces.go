@@ -185,26 +185,23 @@ type NewWorkspace struct {
 }
 
 // CreateWorkspace creates a workspace with its first owner.
-func (s *Store) CreateWorkspace(ctx context.Context, c *Caller, in NewWorkspace, extra func(t *tx)) (Workspace, error) {
+// With idem, the response render makes is recorded in the same transaction.
+func (s *Store) CreateWorkspace(ctx context.Context, c *Caller, in NewWorkspace, idem *Idem, render func(Workspace) []byte) (Workspace, error) {
 	now := s.now()
 	w := workspaceItem{PK: "", ID: newID(), Name: in.Name, Description: in.Description, MemberCount: 1, OwnerCount: 1,
 		CreatedAt: stamp(now), UpdatedAt: stamp(now), CreatedByType: in.CreatedBy.Type, CreatedByID: in.CreatedBy.ID, Version: 1}
 	w.PK, w.SK, w.LP, w.SC = wsPK(w.ID), skWorkspace, lpWorkspaces, w.CreatedAt+"#"+w.ID
 	var t tx
-	if c == nil || !c.P.IsUser() || c.P.ID != in.OwnerID {
-		s.guard(&t, c, now)
-		s.check(&t, userPK(in.OwnerID), skUser, "attribute_exists(PK)", nil, problem.Invalid(problem.FieldError{Field: "ownerId", Message: "no such user"}))
+	noOwner := problem.Invalid(problem.FieldError{Field: "ownerId", Message: "no such user"})
+	cond, vals := "attribute_exists(PK)", map[string]types.AttributeValue{":one": num(1)}
+	if c != nil && c.P.IsUser() && c.P.ID == in.OwnerID {
+		// The caller is the owner: one condition on its item covers both.
+		cond, noOwner = "#status = :active AND #role IN ("+roleList(c.Roles, vals)+")", ErrCallerChanged
+		vals[":active"] = str(StatusActive)
 	} else {
-		// The caller is the owner: one check covers both.
-		vals := map[string]types.AttributeValue{":active": str(StatusActive)}
-		var in []string
-		for i, r := range c.Roles {
-			k := ":r" + string(rune('a'+i))
-			vals[k] = str(string(r))
-			in = append(in, k)
-		}
-		s.check(&t, userPK(c.P.ID), skUser, "#status = :active AND #role IN ("+strings.Join(in, ", ")+")", vals, ErrCallerChanged)
+		s.guard(&t, c, now)
 	}
+	s.update(&t, userPK(in.OwnerID), skUser, "ADD #wsCount :one", cond, vals, noOwner)
 	s.put(&t, marshal(w), "attribute_not_exists(PK)", nil, errRetry)
 	for _, si := range workspaceSearch(w) {
 		s.put(&t, si, "", nil, nil)
@@ -212,8 +209,8 @@ func (s *Store) CreateWorkspace(ctx context.Context, c *Caller, in NewWorkspace,
 	s.putMembership(&t, memberItem{WorkspaceID: w.ID, UserID: in.OwnerID, Role: WorkspaceOwner, AddedAt: stamp(now)}, "", nil, nil)
 	t.count(counterWorkspaces, 1)
 	t.count(counterMemberships, 1)
-	if extra != nil {
-		extra(&t)
+	if idem != nil {
+		s.putIdem(&t, idem, http.StatusCreated, render(w.workspace()))
 	}
 	if err := s.commit(ctx, &t); err != nil {
 		if errors.Is(err, errRetry) {
@@ -296,9 +293,6 @@ func (s *Store) SetMember(ctx context.Context, c *Caller, d *Delegate, wsID, use
 		} else {
 			s.guard(&t, c, now)
 		}
-		if c == nil || c.P.ID != userID || d != nil {
-			s.check(&t, userPK(userID), skUser, "attribute_exists(PK)", nil, problem.New(http.StatusNotFound, "not_found", "no such user"))
-		}
 		m := memberItem{WorkspaceID: wsID, UserID: userID, Role: role, AddedAt: stamp(now)}
 		expr, cond := "SET #updatedAt = :now", "attribute_exists(PK)"
 		vals := map[string]types.AttributeValue{":now": str(stamp(now))}
@@ -308,6 +302,8 @@ func (s *Store) SetMember(ctx context.Context, c *Caller, d *Delegate, wsID, use
 			expr += " ADD #memberCount :one"
 			vals[":one"] = num(1)
 			t.count(counterMemberships, 1)
+			s.update(&t, userPK(userID), skUser, "ADD #wsCount :one", "attribute_exists(PK)",
+				map[string]types.AttributeValue{":one": num(1)}, problem.New(http.StatusNotFound, "not_found", "no such user"))
 		} else {
 			old, err := s.memberItem(ctx, wsID, userID)
 			if err != nil {
@@ -398,6 +394,7 @@ func (s *Store) RemoveMember(ctx context.Context, c *Caller, d *Delegate, wsID, 
 			onFail = ErrLastOwner
 		}
 		s.update(&t, wsPK(wsID), skWorkspace, expr, cond, vals, onFail)
+		s.update(&t, userPK(userID), skUser, "ADD #wsCount :minus", "attribute_exists(PK)", map[string]types.AttributeValue{":minus": num(-1)}, errRetry)
 		t.count(counterMemberships, -1)
 		err = s.commit(ctx, &t)
 		if errors.Is(err, errRetry) {
@@ -443,8 +440,12 @@ func (s *Store) queryKeys(ctx context.Context, pk, prefix string) ([]map[string]
 	var keys, items []map[string]types.AttributeValue
 	in := &dynamodb.QueryInput{
 		TableName: &s.table, ConsistentRead: aws.Bool(true),
-		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :p)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk), ":p": str(prefix)},
+		KeyConditionExpression:    aws.String("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk)},
+	}
+	if prefix != "" {
+		in.KeyConditionExpression = aws.String("PK = :pk AND begins_with(SK, :p)")
+		in.ExpressionAttributeValues[":p"] = str(prefix)
 	}
 	for {
 		out, err := s.db.Query(ctx, in)
@@ -519,6 +520,11 @@ func (s *Store) SweepWorkspace(ctx context.Context, id string) error {
 		if uid, ok := it["userId"].(*types.AttributeValueMemberS); ok && strings.HasPrefix(sk, skMember) {
 			members = append(members, uid.Value)
 			continue
+		}
+		if inv, ok := strings.CutPrefix(sk, "INVGRANT#"); ok {
+			if err := s.dropGrant(ctx, inv, id); err != nil {
+				return err
+			}
 		}
 		loose = append(loose, keys[i])
 	}

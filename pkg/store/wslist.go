@@ -330,3 +330,28 @@ func (s *Store) userWorkspaces(ctx context.Context, q WorkspaceQuery) (Page[Work
 	page.NextCursor = mp.NextCursor
 	return page, err
 }
+
+// MemberOf reads one membership with the user's current email and name.
+func (s *Store) MemberOf(ctx context.Context, wsID, userID string) (Member, error) {
+	m, err := s.memberItem(ctx, wsID, userID)
+	if err != nil {
+		return Member{}, err
+	}
+	u, err := s.GetUser(ctx, userID)
+	if err != nil {
+		return Member{}, err
+	}
+	var out Member
+	out.User.ID, out.User.Email, out.User.Name, out.Role, out.AddedAt = u.ID, u.Email, u.Name, m.Role, m.AddedAt
+	return out, nil
+}
+
+// WorkspaceNames returns the names of the workspaces that exist, by id.
+func (s *Store) WorkspaceNames(ctx context.Context, ids []string) (map[string]string, error) {
+	ws, err := s.workspacesByIDRaw(ctx, ids)
+	names := map[string]string{}
+	for id, w := range ws {
+		names[id] = w.Name
+	}
+	return names, err
+}

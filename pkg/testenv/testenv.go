@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	usher "github.com/usherhq/usher"
 	"github.com/usherhq/usher/pkg/localstack"
@@ -154,4 +155,17 @@ func RepoRoot(tb testing.TB) string {
 		}
 		dir = parent
 	}
+}
+
+// CountItems counts the items of one partition of a table.
+func CountItems(tb testing.TB, table, pk string) int {
+	tb.Helper()
+	out, err := client.Query(context.Background(), &dynamodb.QueryInput{
+		TableName: &table, KeyConditionExpression: aws.String("PK = :pk"), Select: "COUNT",
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: pk}},
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return int(out.Count)
 }
