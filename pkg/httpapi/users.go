@@ -56,7 +56,7 @@ func usersList(s *Server, w http.ResponseWriter, r *http.Request) error {
 		f.Add("workspaceId", "give q or workspaceId, not both")
 	}
 	if wsID != "" && (sort != "" || order != "" || role != "" || status != "") {
-		f.Add("workspaceId", "lists the workspace's members as they joined: no sort, order, role or status with it")
+		f.Add("workspaceId", "lists the workspace's members: no sort, order, role or status with it")
 	}
 	limit, cursor := page(r, &f)
 	if err := f.Err(); err != nil {

@@ -133,7 +133,10 @@ func TestMembersAndLastOwner(t *testing.T) {
 	var wg sync.WaitGroup
 	var ra, rb resp
 	wg.Add(2)
-	go func() { defer wg.Done(); ra = e.call("PUT", "/v1/workspaces/"+ws+"/members/"+a, other, map[string]any{"role": "member"}) }()
+	go func() {
+		defer wg.Done()
+		ra = e.call("PUT", "/v1/workspaces/"+ws+"/members/"+a, other, map[string]any{"role": "member"})
+	}()
 	go func() {
 		defer wg.Done()
 		rb = e.call("PUT", "/v1/workspaces/"+ws+"/members/"+e.adminID, other, map[string]any{"role": "member"})

@@ -143,6 +143,10 @@ func TestValidateResponse(t *testing.T) {
 		h.Set("Retry-After", "60")
 		return h
 	}
+	ws := `{"id":"w_1","name":"Ops","description":"","memberCount":1,"createdAt":"2026-11-22T10:00:00.000Z",` +
+		`"updatedAt":"2026-11-22T10:00:00.000Z","createdBy":{"type":"user","id":"u_1"}}`
+	member := `{"user":{"id":"u_2","email":"bo@example.com","name":"Bo"},"role":"member","addedAt":"2026-11-22T10:00:00.000Z"}`
+	membership := `{"workspace":{"id":"w_1","name":"Ops"},"role":"owner","addedAt":"2026-11-22T10:00:00.000Z"}`
 	me := withField(t, validUser, "workspaces", []any{
 		map[string]any{"workspace": map[string]any{"id": "w_1", "name": "Ops"}, "role": "owner", "addedAt": "2026-11-22T10:00:00.000Z"},
 	})
@@ -245,7 +249,58 @@ func TestValidateResponse(t *testing.T) {
 			`{"emailSent":false,"resetUrl":"https://app.example.com/reset?token=ushr_` + strings.Repeat("d", 38) + `"}`, true},
 		{"reset completed", "POST", "/v1/password-reset/complete", 204, stdHeader(""), ``, true},
 
+		// Workspaces.
+		{"workspace created", "POST", "/v1/workspaces", 201, func() http.Header {
+			h := withETag(stdHeader("application/json"))
+			h.Set("Location", "/v1/workspaces/w_1")
+			return h
+		}(), ws, true},
+		{"workspace created without ETag", "POST", "/v1/workspaces", 201, stdHeader("application/json"), ws, false},
+		{"workspace", "GET", "/v1/workspaces/w_1", 200, withETag(stdHeader("application/json")), ws, true},
+		{"workspace by an admin token, described", "GET", "/v1/workspaces/w_1", 200, withETag(stdHeader("application/json")),
+			withField(t, withField(t, ws, "createdBy", map[string]any{"type": "admin_token", "id": "t_1"}), "description", "The ops team"), true},
+		{"workspace with a version", "GET", "/v1/workspaces/w_1", 200, withETag(stdHeader("application/json")), withField(t, ws, "version", 1), false},
+		{"workspace null description", "GET", "/v1/workspaces/w_1", 200, withETag(stdHeader("application/json")), withField(t, ws, "description", nil), false},
+		{"workspace negative memberCount", "GET", "/v1/workspaces/w_1", 200, withETag(stdHeader("application/json")), withField(t, ws, "memberCount", -1), false},
+		{"workspace bad creator", "GET", "/v1/workspaces/w_1", 200, withETag(stdHeader("application/json")),
+			withField(t, ws, "createdBy", map[string]any{"type": "system", "id": "x"}), false},
+		{"workspace without memberCount", "GET", "/v1/workspaces/w_1", 200, withETag(stdHeader("application/json")), withoutField(t, ws, "memberCount"), false},
+		{"workspace updated", "PATCH", "/v1/workspaces/w_1", 200, withETag(stdHeader("application/json")), ws, true},
+		{"workspace deleted", "DELETE", "/v1/workspaces/w_1", 204, stdHeader(""), ``, true},
+		{"workspace 412", "DELETE", "/v1/workspaces/w_1", 412, stdHeader("application/problem+json"), problem(412, "precondition_failed"), true},
+		{"workspaces page", "GET", "/v1/workspaces", 200, stdHeader("application/json"), `{"items":[` + ws + `],"nextCursor":null,"total":1}`, true},
+		{"workspaces search page", "GET", "/v1/workspaces?q=ops", 200, stdHeader("application/json"), `{"items":[` + ws + `],"nextCursor":"c","total":null}`, true},
+		{"members page", "GET", "/v1/workspaces/w_1/members?role=member", 200, stdHeader("application/json"),
+			`{"items":[` + member + `],"nextCursor":null,"total":null}`, true},
+		{"members page with a membership", "GET", "/v1/workspaces/w_1/members", 200, stdHeader("application/json"),
+			`{"items":[` + membership + `],"nextCursor":null,"total":null}`, false},
+		{"member added", "PUT", "/v1/workspaces/w_1/members/u_2", 201, stdHeader("application/json"), member, true},
+		{"member changed", "PUT", "/v1/workspaces/w_1/members/u_2", 200, stdHeader("application/json"), withField(t, member, "role", "admin"), true},
+		{"member bad role", "PUT", "/v1/workspaces/w_1/members/u_2", 200, stdHeader("application/json"), withField(t, member, "role", "viewer"), false},
+		{"member removed", "DELETE", "/v1/workspaces/w_1/members/u_2", 204, stdHeader(""), ``, true},
+		{"user workspaces page", "GET", "/v1/users/u_1/workspaces", 200, stdHeader("application/json"),
+			`{"items":[` + membership + `],"nextCursor":null,"total":null}`, true},
+		{"user workspaces page of workspaces", "GET", "/v1/users/u_1/workspaces", 200, stdHeader("application/json"),
+			`{"items":[` + ws + `],"nextCursor":null,"total":null}`, false},
+		{"users of a workspace", "GET", "/v1/users?workspaceId=w_1", 200, stdHeader("application/json"),
+			`{"items":[` + validUser + `],"nextCursor":null,"total":null}`, true},
+
 		// Errors.
+		{"409 last_owner on a member", "PUT", "/v1/workspaces/w_1/members/u_2", 409, stdHeader("application/problem+json"), problem(409, "last_owner"), true},
+		{"409 self_modification on a member", "DELETE", "/v1/workspaces/w_1/members/u_1", 409, stdHeader("application/problem+json"), problem(409, "self_modification"), true},
+		{"409 user_exists on a member", "PUT", "/v1/workspaces/w_1/members/u_2", 409, stdHeader("application/problem+json"), problem(409, "user_exists"), false},
+		{"404 on a member", "PUT", "/v1/workspaces/w_1/members/u_2", 404, stdHeader("application/problem+json"), problem(404, "not_found"), true},
+		{"403 on a member", "DELETE", "/v1/workspaces/w_1/members/u_2", 403, stdHeader("application/problem+json"), problem(403, "forbidden"), true},
+		{"400 on a workspace", "POST", "/v1/workspaces", 400, stdHeader("application/problem+json"),
+			`{"type":"about:blank","title":"Bad Request","status":400,"code":"invalid_request","detail":"x","errors":[{"field":"ownerId","message":"no such user"}]}`, true},
+		{"409 on a workspace", "POST", "/v1/workspaces", 409, stdHeader("application/problem+json"), problem(409, "user_exists"), false},
+		{"422 idempotency_key_reused on a workspace", "POST", "/v1/workspaces", 422, stdHeader("application/problem+json"), problem(422, "idempotency_key_reused"), true},
+		{"422 idempotency_key_reused", "POST", "/v1/invitations", 422, stdHeader("application/problem+json"), problem(422, "idempotency_key_reused"), true},
+		{"422 on a batch", "POST", "/v1/invitations/batch", 422, stdHeader("application/problem+json"), problem(422, "idempotency_key_reused"), false},
+		{"404 delegated invitation", "POST", "/v1/invitations", 404, stdHeader("application/problem+json"), problem(404, "not_found"), true},
+		{"409 grant_withdrawn", "POST", "/v1/invitations/accept", 409, stdHeader("application/problem+json"), problem(409, "grant_withdrawn"), true},
+		{"409 last_owner on accept", "POST", "/v1/invitations/accept", 409, stdHeader("application/problem+json"), problem(409, "last_owner"), false},
+		{"409 last_owner on user delete", "DELETE", "/v1/users/u_1", 409, stdHeader("application/problem+json"), problem(409, "last_owner"), true},
 		{"400 email_domain_not_allowed", "POST", "/v1/invitations", 400, stdHeader("application/problem+json"), problem(400, "email_domain_not_allowed"), true},
 		{"409 invitation_exists", "POST", "/v1/invitations", 409, stdHeader("application/problem+json"), problem(409, "invitation_exists"), true},
 		{"409 invitation_not_pending on create", "POST", "/v1/invitations", 409, stdHeader("application/problem+json"), problem(409, "invitation_not_pending"), false},
@@ -390,6 +445,12 @@ func TestOpenAPI31Keywords(t *testing.T) {
 		{"UpdateUser", map[string]any{}, false},
 		{"UpdateUser", map[string]any{"role": "viewer"}, true},
 		{"UpdateUser", map[string]any{"status": "active"}, false},
+		{"CreateWorkspace", map[string]any{"name": "Ops", "description": nil, "ownerId": nil}, true},
+		{"CreateWorkspace", map[string]any{"name": "Ops", "ownerId": ""}, false},
+		{"UpdateWorkspace", map[string]any{"description": nil}, true},
+		{"UpdateWorkspace", map[string]any{}, false},
+		{"Workspace", map[string]any{"id": "w_1", "name": "Ops", "description": "", "memberCount": 0.0, "createdAt": "2026-11-22T10:00:00.000Z",
+			"updatedAt": "2026-11-22T10:00:00.000Z", "createdBy": map[string]any{"type": "user", "id": "u_1"}}, true},
 	}
 	for _, tc := range tests {
 		err := visit(schema(tc.schema), tc.value)
@@ -430,11 +491,34 @@ func TestValidateRequest(t *testing.T) {
 		{"limit zero", "GET", "/v1/admin-tokens?limit=0", "", ``, false},
 		{"bad sort", "GET", "/v1/users?sort=role", "", ``, false},
 		{"q too long", "GET", "/v1/users?q=" + strings.Repeat("a", 101), "", ``, false},
-		{"unknown route", "GET", "/v1/workspaces", "", ``, false},
+		{"unknown route", "GET", "/v1/nope", "", ``, false},
+		{"create workspace", "POST", "/v1/workspaces", "application/json", `{"name":"Ops"}`, true},
+		{"create workspace with everything", "POST", "/v1/workspaces", "application/json", `{"name":"Ops","description":null,"ownerId":"u_1"}`, true},
+		{"create workspace mass assignment", "POST", "/v1/workspaces", "application/json", `{"name":"Ops","memberCount":0}`, false},
+		{"create workspace without name", "POST", "/v1/workspaces", "application/json", `{"description":"x"}`, false},
+		{"create workspace long description", "POST", "/v1/workspaces", "application/json", `{"name":"Ops","description":"` + strings.Repeat("a", 501) + `"}`, false},
+		{"update workspace", "PATCH", "/v1/workspaces/w_1", "application/json", `{"description":"x"}`, true},
+		{"update workspace empty", "PATCH", "/v1/workspaces/w_1", "application/json", `{}`, false},
+		{"update workspace null name", "PATCH", "/v1/workspaces/w_1", "application/json", `{"name":null}`, false},
+		{"list workspaces", "GET", "/v1/workspaces?q=ops&limit=10", "", ``, true},
+		{"list workspaces q too long", "GET", "/v1/workspaces?q=" + strings.Repeat("a", 101), "", ``, false},
+		{"list members", "GET", "/v1/workspaces/w_1/members?role=guest", "", ``, true},
+		{"list members bad role", "GET", "/v1/workspaces/w_1/members?role=viewer", "", ``, false},
+		{"put member", "PUT", "/v1/workspaces/w_1/members/u_2", "application/json", `{"role":"admin"}`, true},
+		{"put member bad role", "PUT", "/v1/workspaces/w_1/members/u_2", "application/json", `{"role":"super_admin"}`, false},
+		{"put member extra field", "PUT", "/v1/workspaces/w_1/members/u_2", "application/json", `{"role":"admin","addedAt":"x"}`, false},
+		{"user workspaces", "GET", "/v1/users/u_1/workspaces?limit=5", "", ``, true},
+		{"users of a workspace", "GET", "/v1/users?workspaceId=w_1", "", ``, true},
 		{"invite", "POST", "/v1/invitations", "application/json", `{"email":"a@example.com"}`, true},
 		{"invite everything", "POST", "/v1/invitations", "application/json",
 			`{"email":"a@example.com","name":"A","role":"viewer","workspaces":[{"workspaceId":"w_1","role":"member"}],"expiresInDays":null,"sendEmail":false}`, true},
 		{"invite mass assignment", "POST", "/v1/invitations", "application/json", `{"email":"a@example.com","status":"accepted"}`, false},
+		{"invite into 11 workspaces", "POST", "/v1/invitations", "application/json",
+			`{"email":"a@example.com","workspaces":[` + strings.Repeat(`{"workspaceId":"w_1","role":"member"},`, 10) + `{"workspaceId":"w_1","role":"member"}]}`, false},
+		{"invite grant with an extra field", "POST", "/v1/invitations", "application/json",
+			`{"email":"a@example.com","workspaces":[{"workspaceId":"w_1","role":"member","name":"Ops"}]}`, false},
+		{"invite grant with a bad role", "POST", "/v1/invitations", "application/json",
+			`{"email":"a@example.com","workspaces":[{"workspaceId":"w_1","role":"viewer"}]}`, false},
 		{"invite too long", "POST", "/v1/invitations", "application/json", `{"email":"a@example.com","expiresInDays":31}`, false},
 		{"batch empty", "POST", "/v1/invitations/batch", "application/json", `{"invitations":[]}`, false},
 		{"batch", "POST", "/v1/invitations/batch", "application/json", `{"invitations":[{"email":"a@example.com"}]}`, true},
@@ -482,6 +566,33 @@ func TestValidateRequest(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestIdempotencyKey checks the Idempotency-Key header of the two routes
+// that honour it.
+func TestIdempotencyKey(t *testing.T) {
+	v := newValidator(t)
+	for _, tc := range []struct {
+		path, body, key string
+		ok              bool
+	}{
+		{"/v1/workspaces", `{"name":"Ops"}`, "k-1", true},
+		{"/v1/workspaces", `{"name":"Ops"}`, strings.Repeat("k", 255), true},
+		{"/v1/workspaces", `{"name":"Ops"}`, strings.Repeat("k", 256), false},
+		{"/v1/invitations", `{"email":"a@example.com"}`, "3f9c0a52-8f1e-4c3b-9a57-2b1d6f0e7c11", true},
+		{"/v1/invitations", `{"email":"a@example.com"}`, strings.Repeat("k", 256), false},
+	} {
+		req := httptest.NewRequest("POST", tc.path, strings.NewReader(tc.body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", tc.key)
+		err := v.ValidateRequest(req)
+		if tc.ok && err != nil {
+			t.Errorf("%s with a %d-character key refused: %v", tc.path, len(tc.key), err)
+		}
+		if !tc.ok && err == nil {
+			t.Errorf("%s with a %d-character key accepted", tc.path, len(tc.key))
+		}
 	}
 }
 
