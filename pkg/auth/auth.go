@@ -81,6 +81,9 @@ type Principal struct {
 	Role      Role   // the user's role; admin tokens act as admin
 	TokenID   string // id of the API key, session or admin token used
 	TokenKind string // "api_key", "session" or "admin_token"
+
+	// An admin token's creator, for the audit trail.
+	CreatedByType, CreatedByID string
 }
 
 // IsUser reports whether the caller is a user (not an admin token).

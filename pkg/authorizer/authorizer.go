@@ -24,6 +24,7 @@ const (
 	keyTokenID   = "tokenId"
 	keyTokenKind = "tokenKind"
 	keyDegraded  = "degraded"
+	keyCreatedBy = "tokenCreatedBy" // an admin token's creator, "type:id"
 )
 
 // Authenticator resolves a bearer secret.
@@ -70,7 +71,11 @@ func deny() events.APIGatewayV2CustomAuthorizerSimpleResponse {
 
 // Context is what the authorizer passes on for a principal.
 func Context(p auth.Principal) map[string]any {
-	return map[string]any{keyType: p.Type, keyID: p.ID, keyRole: string(p.Role), keyTokenID: p.TokenID, keyTokenKind: p.TokenKind}
+	m := map[string]any{keyType: p.Type, keyID: p.ID, keyRole: string(p.Role), keyTokenID: p.TokenID, keyTokenKind: p.TokenKind}
+	if p.CreatedByID != "" {
+		m[keyCreatedBy] = p.CreatedByType + ":" + p.CreatedByID
+	}
+	return m
 }
 
 // Principal reads the authorizer context as API Gateway delivers it.
@@ -81,5 +86,6 @@ func Principal(lambda map[string]any) (p auth.Principal, degraded, ok bool) {
 	}
 	get := func(k string) string { v, _ := lambda[k].(string); return v }
 	p = auth.Principal{Type: get(keyType), ID: get(keyID), Role: auth.Role(get(keyRole)), TokenID: get(keyTokenID), TokenKind: get(keyTokenKind)}
+	p.CreatedByType, p.CreatedByID, _ = strings.Cut(get(keyCreatedBy), ":")
 	return p, false, p.ID != "" && (p.Type == auth.KindUser || p.Type == auth.KindAdminToken)
 }

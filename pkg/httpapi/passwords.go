@@ -77,7 +77,7 @@ func authLogin(s *Server, w http.ResponseWriter, r *http.Request) error {
 	ok, _ := password.Verify(pw, hash)
 	if !ok || hash != st.PasswordHash || st.Status != store.StatusActive {
 		lockFor := time.Duration(set.LoginLockout.LockMinutes) * time.Minute
-		if _, err := s.Store.LoginFailed(r.Context(), email, set.LoginLockout.MaxAttempts, lockFor); err != nil {
+		if _, err := s.Store.LoginFailed(r.Context(), email, st.UserID, set.LoginLockout.MaxAttempts, lockFor); err != nil {
 			return err
 		}
 		return store.ErrInvalidCredentials

@@ -151,7 +151,7 @@ func (s *Server) wrap(rt routes.Route, h handlerFunc) http.Handler {
 			}
 			s.logRequest(r, rt, rid, p, rec.status, time.Since(start), err)
 		}()
-		ctx := context.WithValue(r.Context(), ridKey{}, rid)
+		ctx := store.WithRequestID(context.WithValue(r.Context(), ridKey{}, rid), rid)
 		if !rt.Public() {
 			var degraded, ok bool
 			var lambda map[string]any

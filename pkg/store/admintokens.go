@@ -65,8 +65,10 @@ func (s *Store) CreateAdminToken(ctx context.Context, c *Caller, name string, da
 	var t tx
 	s.guard(&t, c, now)
 	s.put(&t, marshal(it), "attribute_not_exists(PK)", nil, errRetry)
-	s.put(&t, marshal(tokenItem{PK: tokenPK(it.Hash), SK: skToken, Kind: KindAdminToken, TokenID: it.ID, ExpiresAt: exp, TTL: ttl}),
-		"attribute_not_exists(PK)", nil, errRetry)
+	s.put(&t, marshal(tokenItem{PK: tokenPK(it.Hash), SK: skToken, Kind: KindAdminToken, TokenID: it.ID, ExpiresAt: exp, TTL: ttl,
+		CreatedByType: by.Type, CreatedByID: by.ID}), "attribute_not_exists(PK)", nil, errRetry)
+	t.count(counterAdminTokens, 1)
+	s.audit(ctx, &t, actorOf(c), "admin_token.created", Ref{Type: "admin_token", ID: it.ID}, map[string]any{"name": name, "expiresAt": exp})
 	if err := s.commit(ctx, &t); err != nil {
 		if err == errRetry {
 			return AdminToken{}, "", problem.ErrUnavailable
@@ -95,6 +97,8 @@ func (s *Store) DeleteAdminToken(ctx context.Context, c *Caller, id string) erro
 	}
 	s.del(&t, pkAdminTokens, id, "attribute_exists(PK)", nil, problem.ErrNotFound)
 	s.del(&t, tokenPK(it.Hash), skToken, "", nil, nil)
+	t.count(counterAdminTokens, -1)
+	s.audit(ctx, &t, actorOf(c), "admin_token.deleted", Ref{Type: "admin_token", ID: id}, map[string]any{"name": it.Name})
 	return s.commit(ctx, &t)
 }
 

@@ -30,6 +30,8 @@ func (s *Store) Bootstrap(ctx context.Context, email, name string) (User, APIKey
 	s.addUserCreate(&t, it)
 	s.put(&t, marshal(key), "", nil, nil)
 	s.putUserToken(&t, it, KindAPIKey, key.ID, secret, "", 0)
+	t.count(counterAPIKeys, 1)
+	s.audit(ctx, &t, AuditActor{Type: "system", ID: "bootstrap"}, "user.created", Ref{Type: "user", ID: it.ID}, map[string]any{"email": it.Email, "role": it.Role})
 	if err := s.commit(ctx, &t); err != nil {
 		return User{}, APIKey{}, "", err
 	}

@@ -244,7 +244,10 @@ func (s *Store) CreateInvitation(ctx context.Context, c *Caller, in NewInvitatio
 			s.putInvitation(&t, o, "#version = :v", map[string]types.AttributeValue{":v": num(old.Version)}, errRetry)
 			t.count(inviteCounter(InvitePending), -1)
 			t.count(inviteCounter(InviteExpired), 1)
+			s.audit(ctx, &t, System, "invitation.expired", Ref{Type: "invitation", ID: o.ID}, map[string]any{"email": o.Email})
 		}
+		s.audit(ctx, &t, actorOf(c), "invitation.created", Ref{Type: "invitation", ID: it.ID},
+			map[string]any{"email": it.Email, "role": it.Role, "workspaces": len(it.Workspaces), "expiresAt": it.ExpiresAt})
 		s.putInvitation(&t, it, "attribute_not_exists(PK)", nil, errRetry)
 		s.put(&t, marshal(tokenItem{PK: tokenPK(it.TokenHash), SK: skToken, Kind: KindInvite, TokenID: it.ID, ExpiresAt: it.ExpiresAt,
 			TTL: exp.AddDate(0, 0, 30).Unix()}), "attribute_not_exists(PK)", nil, errRetry)
@@ -322,6 +325,7 @@ func (s *Store) ResendInvitation(ctx context.Context, c *Caller, id string, days
 		s.put(t, map[string]types.AttributeValue{attrPK: str(inviteGuardPK(it.Email)), attrSK: str(skInviteGuard),
 			"invitationId": str(it.ID), "expiresAt": str(it.ExpiresAt), "ttl": num(exp.Unix())}, "#invitationId = :id",
 			map[string]types.AttributeValue{":id": str(it.ID)}, errRetry)
+		s.audit(ctx, t, actorOf(c), "invitation.resent", Ref{Type: "invitation", ID: it.ID}, map[string]any{"email": it.Email, "expiresAt": it.ExpiresAt})
 	})
 	if err != nil {
 		return Invitation{}, "", err
@@ -342,6 +346,7 @@ func (s *Store) RevokeInvitation(ctx context.Context, c *Caller, id string) erro
 		s.del(t, inviteGuardPK(it.Email), skInviteGuard, "#invitationId = :id", map[string]types.AttributeValue{":id": str(it.ID)}, errRetry)
 		t.count(inviteCounter(InvitePending), -1)
 		t.count(inviteCounter(InviteRevoked), 1)
+		s.audit(ctx, t, actorOf(c), "invitation.revoked", Ref{Type: "invitation", ID: it.ID}, map[string]any{"email": it.Email})
 	})
 	return err
 }
@@ -436,6 +441,13 @@ func (s *Store) AcceptInvitation(ctx context.Context, secret, name, passwordHash
 		s.putUserToken(&t, u, KindSession, sessID, sessSecret, stamp(sessExp), sessExp.Unix())
 		t.count(inviteCounter(InvitePending), -1)
 		t.count(inviteCounter(InviteAccepted), 1)
+		invitee := AuditActor{Type: "user", ID: u.ID, Email: u.Email}
+		var granted []map[string]any
+		for _, g := range grants {
+			granted = append(granted, map[string]any{"workspaceId": g.WorkspaceID, "role": g.Role})
+		}
+		s.audit(ctx, &t, invitee, "invitation.accepted", Ref{Type: "invitation", ID: it.ID}, map[string]any{"userId": u.ID, "memberships": granted})
+		s.audit(ctx, &t, invitee, "user.created", Ref{Type: "user", ID: u.ID}, map[string]any{"email": u.Email, "role": u.Role, "invitationId": it.ID})
 		if it.DelegatedBy != "" && len(grants) > 0 {
 			// A delegated grant holds only while its inviter may still give it.
 			s.check(&t, userPK(it.DelegatedBy), skUser, "#status = :active", map[string]types.AttributeValue{":active": str(StatusActive)}, ErrGrantWithdrawn)

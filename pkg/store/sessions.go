@@ -96,11 +96,18 @@ func (s *Store) LoginState(ctx context.Context, email string) (LoginState, error
 
 // LoginFailed counts a failed attempt on an address and locks it after
 // maxAttempts straight failures. It reports whether the address is now locked.
-func (s *Store) LoginFailed(ctx context.Context, email string, maxAttempts int, lockFor time.Duration) (bool, error) {
+// userID is "" when the address has no account.
+func (s *Store) LoginFailed(ctx context.Context, email, userID string, maxAttempts int, lockFor time.Duration) (bool, error) {
 	now := s.now()
+	target := Ref{Type: "user", ID: userID}
+	if userID == "" {
+		target = Ref{Type: "email", ID: email}
+	}
+	actor := AuditActor{Type: Anonymous.Type, ID: Anonymous.ID, Email: email}
 	var t tx
 	s.update(&t, loginPK(email), skLogin, "ADD #failures :one SET #ttl = :ttl", "", map[string]types.AttributeValue{
 		":one": num(1), ":ttl": num(now.Add(24 * time.Hour).Unix())}, nil)
+	s.audit(ctx, &t, actor, "auth.login_failed", target, nil)
 	if err := s.commit(ctx, &t); err != nil {
 		return false, err
 	}
@@ -119,6 +126,7 @@ func (s *Store) LoginFailed(ctx context.Context, email string, maxAttempts int, 
 	var lock tx
 	s.update(&lock, loginPK(email), skLogin, "SET #lockedUntil = :until, #failures = :zero", "#failures >= :max", map[string]types.AttributeValue{
 		":until": str(stamp(now.Add(lockFor))), ":zero": num(0), ":max": num(int64(maxAttempts))}, errRetry)
+	s.audit(ctx, &lock, actor, "auth.locked", target, map[string]any{"until": stamp(now.Add(lockFor)), "failures": li.Failures})
 	if err := s.commit(ctx, &lock); err != nil && err != errRetry { // errRetry: a concurrent failure locked it first
 		return false, err
 	}
@@ -200,6 +208,7 @@ func (s *Store) SetPassword(ctx context.Context, c *Caller, userID, hash, keep s
 		return decide(st.user.user())
 	}, func(t *tx, st *userState, _ time.Time) userEdit {
 		s.endSessions(t, st, keep)
+		s.audit(ctx, t, actorOf(c), "user.password_set", Ref{Type: "user", ID: userID}, nil)
 		return userEdit{set: "#passwordHash = :ph", vals: map[string]types.AttributeValue{":ph": str(hash)}}
 	})
 }
@@ -236,6 +245,7 @@ func (s *Store) CreateReset(ctx context.Context, c *Caller, userID string, decid
 		s.put(t, marshal(tokenItem{PK: tokenPK(token.Hash(secret)), SK: skToken, Kind: KindReset, TokenID: id, UserID: userID,
 			UserRole: st.user.Role, UserStatus: st.user.Status, ExpiresAt: stamp(expires), TTL: expires.Unix()}), "attribute_not_exists(PK)", nil, errRetry)
 		user = st.user.user()
+		s.audit(ctx, t, actorOf(c), "user.password_reset_requested", Ref{Type: "user", ID: userID}, map[string]any{"expiresAt": stamp(expires)})
 		return userEdit{}
 	})
 	return user, secret, expires, err
@@ -269,6 +279,7 @@ func (s *Store) CompleteReset(ctx context.Context, secret, hash string) error {
 		s.del(t, userPK(ti.UserID), skReset+ti.TokenID, "attribute_exists(PK)", nil, errRetry)
 		s.del(t, tokenPK(token.Hash(secret)), skToken, "attribute_exists(PK)", nil, errRetry)
 		s.endSessions(t, st, "")
+		s.audit(ctx, t, AuditActor{Type: "user", ID: ti.UserID, Email: st.user.Email}, "user.password_set", Ref{Type: "user", ID: ti.UserID}, map[string]any{"via": "reset_link"})
 		return userEdit{set: "#passwordHash = :ph", vals: map[string]types.AttributeValue{":ph": str(hash)}}
 	})
 	if err == problem.ErrNotFound {

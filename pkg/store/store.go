@@ -32,10 +32,11 @@ type DB interface {
 
 // Store is the table and the clock.
 type Store struct {
-	db        DB
-	table     string
-	cursorKey []byte
-	Now       func() time.Time
+	db                 DB
+	table              string
+	cursorKey          []byte
+	Now                func() time.Time
+	AuditRetentionDays int // TTL of audit events (0: 365)
 }
 
 // New returns a store on the named table. cursorSecret keys the HMAC that

@@ -51,6 +51,9 @@ type tokenItem struct {
 	ExpiresAt  string `dynamodbav:"expiresAt,omitempty"`
 	LastUsedAt string `dynamodbav:"lastUsedAt,omitempty"`
 	TTL        int64  `dynamodbav:"ttl,omitempty"` // backstop only: expiry is checked at use
+
+	CreatedByType string `dynamodbav:"createdByType,omitempty"` // an admin token's creator
+	CreatedByID   string `dynamodbav:"createdById,omitempty"`
 }
 
 // APIKey is an API key as the API shows it (never its secret).
@@ -178,6 +181,8 @@ func (s *Store) CreateAPIKey(ctx context.Context, c *Caller, userID, name string
 			CreatedAt: stamp(now), ExpiresAt: exp, LifetimeDays: days, Hash: token.Hash(secret)}
 		s.put(t, marshal(key), "", nil, nil)
 		s.putUserToken(t, st.user, KindAPIKey, id, secret, exp, ttl)
+		t.count(counterAPIKeys, 1)
+		s.audit(ctx, t, actorOf(c), "api_key.created", Ref{Type: "api_key", ID: id}, map[string]any{"userId": userID, "name": name, "expiresAt": exp})
 		return userEdit{keyDelta: 1}
 	})
 	if err != nil {
@@ -224,6 +229,7 @@ func (s *Store) RotateAPIKey(ctx context.Context, c *Caller, userID, keyID strin
 		s.put(t, marshal(key), "#hash = :old", map[string]types.AttributeValue{":old": str(old.Hash)}, errRetry)
 		s.del(t, tokenPK(old.Hash), skToken, "", nil, nil)
 		s.putUserToken(t, st.user, KindAPIKey, keyID, secret, exp, ttl)
+		s.audit(ctx, t, actorOf(c), "api_key.rotated", Ref{Type: "api_key", ID: keyID}, map[string]any{"userId": userID, "name": old.Name})
 		return userEdit{}
 	})
 	if err != nil {
@@ -246,6 +252,8 @@ func (s *Store) DeleteAPIKey(ctx context.Context, c *Caller, userID, keyID strin
 		k, _ := findKey(st, keyID)
 		s.del(t, userPK(userID), k.SK, "attribute_exists(PK)", nil, errRetry)
 		s.del(t, tokenPK(k.Hash), skToken, "", nil, nil)
+		t.count(counterAPIKeys, -1)
+		s.audit(ctx, t, actorOf(c), "api_key.deleted", Ref{Type: "api_key", ID: keyID}, map[string]any{"userId": userID, "name": k.Name})
 		return userEdit{keyDelta: -1}
 	})
 }
@@ -317,6 +325,7 @@ func (s *Store) Authenticate(ctx context.Context, secret string) (auth.Principal
 	p := auth.Principal{TokenID: ti.TokenID, TokenKind: ti.Kind}
 	if ti.Kind == KindAdminToken {
 		p.Type, p.ID, p.Role = auth.KindAdminToken, ti.TokenID, auth.Admin
+		p.CreatedByType, p.CreatedByID = ti.CreatedByType, ti.CreatedByID
 	} else {
 		if ti.UserStatus != StatusActive {
 			return auth.Principal{}, ErrDenied

@@ -126,6 +126,7 @@ func (s *Store) CreateUser(ctx context.Context, c *Caller, in NewUser) (User, er
 	s.guard(&t, c, now)
 	s.addUserCreate(&t, it)
 	s.countSuper(&t, false, it.isActiveSuper())
+	s.audit(ctx, &t, actorOf(c), "user.created", Ref{Type: "user", ID: it.ID}, map[string]any{"email": it.Email, "role": it.Role})
 	if err := s.commit(ctx, &t); err != nil {
 		return User{}, err
 	}
@@ -253,6 +254,7 @@ func (s *Store) UpdateUser(ctx context.Context, c *Caller, id string, ifMatch in
 			s.guard(&t, c, now)
 		}
 		s.addUserRewrite(&t, st, next)
+		s.auditUserChange(ctx, &t, actorOf(c), cur, next)
 		err = s.commit(ctx, &t)
 		if errors.Is(err, errRetry) {
 			continue
@@ -360,6 +362,8 @@ func (s *Store) DeleteUser(ctx context.Context, c *Caller, id string, ifMatch in
 		s.del(&t, emailPK(cur.Email), skEmail, "", nil, nil)
 		s.countUser(&t, cur.Role, cur.Status, "", "")
 		s.countSuper(&t, cur.isActiveSuper(), false)
+		t.count(counterAPIKeys, -int64(len(st.apiKeys)))
+		s.audit(ctx, &t, actorOf(c), "user.deleted", Ref{Type: "user", ID: id}, map[string]any{"email": cur.Email, "role": cur.Role})
 		err = s.commit(ctx, &t)
 		if errors.Is(err, errRetry) {
 			continue
@@ -367,4 +371,29 @@ func (s *Store) DeleteUser(ctx context.Context, c *Caller, id string, ifMatch in
 		return err
 	}
 	return problem.ErrUnavailable
+}
+
+// auditUserChange records what an update changed, one event per kind.
+func (s *Store) auditUserChange(ctx context.Context, t *tx, actor AuditActor, cur, next userItem) {
+	target := Ref{Type: "user", ID: cur.ID}
+	var fields []string
+	if next.Name != cur.Name {
+		fields = append(fields, "name")
+	}
+	if next.Email != cur.Email {
+		fields = append(fields, "email")
+	}
+	if len(fields) > 0 {
+		s.audit(ctx, t, actor, "user.updated", target, map[string]any{"fields": fields})
+	}
+	if next.Role != cur.Role {
+		s.audit(ctx, t, actor, "user.role_changed", target, map[string]any{"from": cur.Role, "to": next.Role})
+	}
+	if next.Status != cur.Status {
+		action := "user.reactivated"
+		if next.Status == StatusDeactivated {
+			action = "user.deactivated"
+		}
+		s.audit(ctx, t, actor, action, target, nil)
+	}
 }

@@ -28,9 +28,9 @@ var (
 
 // Ref names who did something: a user, an admin token or the system.
 type Ref struct {
-	Type  string `json:"type"`
-	ID    string `json:"id"`
-	Email string `json:"email,omitempty"`
+	Type  string `json:"type" dynamodbav:"type"`
+	ID    string `json:"id" dynamodbav:"id"`
+	Email string `json:"email,omitempty" dynamodbav:"email,omitempty"`
 }
 
 // User is a user as the API shows it.

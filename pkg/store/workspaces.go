@@ -102,6 +102,8 @@ const (
 
 	counterWorkspaces  = "workspaces"
 	counterMemberships = "memberships"
+	counterAPIKeys     = "api_keys"
+	counterAdminTokens = "admin_tokens"
 )
 
 func (s *Store) putMembership(t *tx, m memberItem, cond string, vals map[string]types.AttributeValue, onFail error) {
@@ -209,6 +211,7 @@ func (s *Store) CreateWorkspace(ctx context.Context, c *Caller, in NewWorkspace,
 	s.putMembership(&t, memberItem{WorkspaceID: w.ID, UserID: in.OwnerID, Role: WorkspaceOwner, AddedAt: stamp(now)}, "", nil, nil)
 	t.count(counterWorkspaces, 1)
 	t.count(counterMemberships, 1)
+	s.audit(ctx, &t, actorOf(c), "workspace.created", Ref{Type: "workspace", ID: w.ID}, map[string]any{"name": w.Name, "ownerId": in.OwnerID})
 	if idem != nil {
 		s.putIdem(&t, idem, http.StatusCreated, render(w.workspace()))
 	}
@@ -246,6 +249,7 @@ func (s *Store) UpdateWorkspace(ctx context.Context, c *Caller, d *Delegate, id 
 			s.guard(&t, c, now)
 		}
 		s.put(&t, marshal(next), "#version = :v", map[string]types.AttributeValue{":v": num(cur.Version)}, errRetry)
+		s.audit(ctx, &t, delegateActor(c, d), "workspace.updated", Ref{Type: "workspace", ID: id}, map[string]any{"name": next.Name})
 		if next.Name != cur.Name {
 			fresh := workspaceSearch(next)
 			for sk := range workspaceSearch(cur) {
@@ -323,6 +327,12 @@ func (s *Store) SetMember(ctx context.Context, c *Caller, d *Delegate, wsID, use
 			onFail = ErrLastOwner
 		}
 		s.update(&t, wsPK(wsID), skWorkspace, expr, cond, vals, onFail)
+		target := Ref{Type: "user", ID: userID}
+		if cur == "" {
+			s.audit(ctx, &t, delegateActor(c, d), "membership.added", target, map[string]any{"workspaceId": wsID, "role": role})
+		} else {
+			s.audit(ctx, &t, delegateActor(c, d), "membership.changed", target, map[string]any{"workspaceId": wsID, "from": cur, "to": role})
+		}
 		err = s.commit(ctx, &t)
 		if errors.Is(err, errRetry) {
 			continue
@@ -396,6 +406,7 @@ func (s *Store) RemoveMember(ctx context.Context, c *Caller, d *Delegate, wsID, 
 		s.update(&t, wsPK(wsID), skWorkspace, expr, cond, vals, onFail)
 		s.update(&t, userPK(userID), skUser, "ADD #wsCount :minus", "attribute_exists(PK)", map[string]types.AttributeValue{":minus": num(-1)}, errRetry)
 		t.count(counterMemberships, -1)
+		s.audit(ctx, &t, delegateActor(c, d), "membership.removed", Ref{Type: "user", ID: userID}, map[string]any{"workspaceId": wsID, "role": cur})
 		err = s.commit(ctx, &t)
 		if errors.Is(err, errRetry) {
 			continue
@@ -492,6 +503,7 @@ func (s *Store) DeleteWorkspace(ctx context.Context, c *Caller, d *Delegate, id 
 		s.put(&t, map[string]types.AttributeValue{attrPK: str("SWEEP"), attrSK: str(wsPK(id)), "at": str(stamp(now))}, "", nil, nil)
 		t.count(counterWorkspaces, -1)
 		t.count(counterMemberships, -cur.MemberCount)
+		s.audit(ctx, &t, delegateActor(c, d), "workspace.deleted", Ref{Type: "workspace", ID: id}, map[string]any{"name": cur.Name, "memberCount": cur.MemberCount})
 		err = s.commit(ctx, &t)
 		if errors.Is(err, errRetry) {
 			continue
@@ -576,7 +588,7 @@ func (s *Store) leaveWorkspaces(ctx context.Context, c *Caller, userID string) e
 			return ErrLastOwner
 		}
 	}
-	const chunk = 25 // three items each, well inside one transaction
+	const chunk = 10 // three items and an audit event each, inside one transaction
 	for len(mems) > 0 {
 		n := min(len(mems), chunk)
 		now := s.now()
@@ -596,6 +608,7 @@ func (s *Store) leaveWorkspaces(ctx context.Context, c *Caller, userID string) e
 			if _, ok := ws[m.WorkspaceID]; ok {
 				s.update(&t, wsPK(m.WorkspaceID), skWorkspace, expr, cond, vals, onFail)
 				t.count(counterMemberships, -1) // a deleted workspace's were counted out already
+				s.audit(ctx, &t, actorOf(c), "membership.removed", Ref{Type: "user", ID: userID}, map[string]any{"workspaceId": m.WorkspaceID, "role": m.Role, "reason": "user deleted"})
 			}
 		}
 		s.update(&t, userPK(userID), skUser, "ADD #wsCount :n", "attribute_exists(PK)", map[string]types.AttributeValue{":n": num(int64(-n))}, errRetry)
@@ -626,4 +639,13 @@ func (s *Store) workspacesByIDRaw(ctx context.Context, ids []string) (map[string
 		out[w.ID] = w
 	}
 	return out, nil
+}
+
+// delegateActor is the actor of a change made by an instance manager or by
+// a workspace's delegate.
+func delegateActor(c *Caller, d *Delegate) AuditActor {
+	if d != nil {
+		return AuditActor{Type: "user", ID: d.UserID}
+	}
+	return actorOf(c)
 }
