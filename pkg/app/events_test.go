@@ -4,20 +4,24 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/usherhq/usher/pkg/app"
+	"github.com/usherhq/usher/pkg/auth"
 	"github.com/usherhq/usher/pkg/config"
 	"github.com/usherhq/usher/pkg/password"
+	"github.com/usherhq/usher/pkg/problem"
 	"github.com/usherhq/usher/pkg/routes"
 	"github.com/usherhq/usher/pkg/store"
 	"github.com/usherhq/usher/pkg/testenv"
@@ -38,19 +42,23 @@ const (
 
 // outcome is what a client observes when a sample event reaches its function
 // on a table holding only the bootstrap super_admin, who is the caller and,
-// for /v1/users/{id}…, also the target.
+// for /v1/users/{id}…, also the target, plus what the route's setup adds.
 type outcome struct {
 	status int
-	code   string                   // problem code of an error answer
-	check  func(*testing.T, result) // more about the answer and its effects
+	code   string                    // problem code of an error answer
+	setup  func(*testing.T, *result) // before the call: adds to the table, edits r.ev
+	check  func(*testing.T, result)  // more about the answer and its effects
 }
 
 // result is one sample event's run.
 type result struct {
-	app  *app.App
-	self store.User                     // the bootstrap super_admin
-	ev   events.APIGatewayV2HTTPRequest // as sent, after the test's substitutions
-	body map[string]any                 // the answer; nil for 204
+	app     *app.App
+	self    store.User                     // the bootstrap super_admin
+	ev      events.APIGatewayV2HTTPRequest // as sent, after the test's substitutions
+	headers map[string]string              // of the answer
+	body    map[string]any                 // the answer; nil for 204
+	ws      store.Workspace                // the setup's workspace, owned by self
+	other   store.User                     // the setup's second user
 }
 
 // wantOutcome lists every route. {keyId}, the admin token {id} and the
@@ -101,6 +109,19 @@ var wantOutcome = map[string]outcome{
 	"admin-tokens-create": {status: 201, check: hasKey("secret")},
 	"admin-tokens-list":   {status: 200, check: hasKey("items")},
 	"admin-tokens-delete": {status: 404, code: "not_found"},
+
+	// The workspace routes act on a workspace the setup creates, owned by the
+	// bootstrap super_admin, and on a second user it creates, who is a
+	// member only where the sample removes them.
+	"workspaces-create":        {status: 201, check: createdOwnedWorkspace},
+	"workspaces-list":          {status: 200, setup: givenWorkspaces("Analytical Engines", "Harvard Mark I"), check: listsOnlyWorkspace},
+	"workspaces-get":           {status: 200, setup: givenWorkspace, check: isWorkspace(1)},
+	"workspaces-update":        {status: 200, setup: givenWorkspace, check: workspaceUpdated},
+	"workspaces-delete":        {status: 204, setup: givenWorkspace, check: workspaceGone},
+	"workspace-members-list":   {status: 200, setup: givenWorkspace, check: listsOwnerOnly},
+	"workspace-members-put":    {status: 201, setup: givenOther(""), check: memberAdded},
+	"workspace-members-delete": {status: 204, setup: givenOther(store.WorkspaceMember), check: memberRemoved},
+	"user-workspaces-list":     {status: 200, setup: givenWorkspace, check: listsOwnMembership},
 }
 
 func field(key, want string) func(*testing.T, result) {
@@ -288,6 +309,257 @@ func logsInAsSelf(t *testing.T, r result) {
 	t.Helper()
 	if email := sampleBody(t, r.ev)["email"]; email != r.self.Email {
 		t.Errorf("the sample logs in as %v, want the bootstrap super_admin %s", email, r.self.Email)
+	}
+}
+
+// setPathParam gives a path parameter of the event a value of the test's
+// table, in pathParameters and in the raw path.
+func setPathParam(ev *events.APIGatewayV2HTTPRequest, name, value string) {
+	old := ev.PathParameters[name]
+	ev.PathParameters[name] = value
+	ev.RawPath = strings.Replace(ev.RawPath, old, value, 1)
+	ev.RequestContext.HTTP.Path = ev.RawPath
+}
+
+// newWorkspace creates a workspace owned by the bootstrap super_admin.
+func newWorkspace(t *testing.T, r *result, name string) store.Workspace {
+	t.Helper()
+	ws, err := r.app.Store.CreateWorkspace(context.Background(), nil, store.NewWorkspace{Name: name, Description: "Set up by the test",
+		OwnerID: r.self.ID, CreatedBy: store.Ref{Type: auth.KindUser, ID: r.self.ID}}, nil, nil)
+	if err != nil {
+		t.Fatalf("creating workspace %q: %v", name, err)
+	}
+	return ws
+}
+
+// givenWorkspaces creates workspaces; the first is the result's.
+func givenWorkspaces(names ...string) func(*testing.T, *result) {
+	return func(t *testing.T, r *result) {
+		t.Helper()
+		for i, name := range names {
+			if ws := newWorkspace(t, r, name); i == 0 {
+				r.ws = ws
+			}
+		}
+		if _, ok := r.ev.PathParameters["id"]; ok && strings.HasPrefix(r.ev.RouteKey, r.ev.RequestContext.HTTP.Method+" /v1/workspaces/{id}") {
+			setPathParam(&r.ev, "id", r.ws.ID)
+		}
+	}
+}
+
+// givenWorkspace creates a workspace and names it in the sample's path.
+func givenWorkspace(t *testing.T, r *result) {
+	t.Helper()
+	givenWorkspaces("Analytical Engines")(t, r)
+}
+
+// givenOther creates the workspace and a second user, named as {userId},
+// who gets the role in the workspace unless it is "".
+func givenOther(role string) func(*testing.T, *result) {
+	return func(t *testing.T, r *result) {
+		t.Helper()
+		givenWorkspace(t, r)
+		ctx := context.Background()
+		u, err := r.app.Store.CreateUser(ctx, nil, store.NewUser{Email: "ada.lovelace@example.com", Name: "Ada Lovelace", Role: "editor"})
+		if err != nil {
+			t.Fatalf("creating the second user: %v", err)
+		}
+		r.other = u
+		setPathParam(&r.ev, "userId", u.ID)
+		if role == "" {
+			return
+		}
+		if _, err := r.app.Store.SetMember(ctx, nil, nil, r.ws.ID, u.ID, role, func(string) error { return nil }); err != nil {
+			t.Fatalf("adding the second user as %s: %v", role, err)
+		}
+		if got := membership(t, r, r.ws.ID, u.ID); got != role {
+			t.Fatalf("the second user's role = %q, want %q", got, role)
+		}
+	}
+}
+
+func membership(t *testing.T, r *result, wsID, userID string) string {
+	t.Helper()
+	role, err := r.app.Store.Membership(context.Background(), wsID, userID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return role
+}
+
+// storedWorkspace reads the workspace as stored now.
+func storedWorkspace(t *testing.T, r result, id string) store.Workspace {
+	t.Helper()
+	ws, err := r.app.Store.GetWorkspace(context.Background(), id)
+	if err != nil {
+		t.Fatalf("workspace %s: %v", id, err)
+	}
+	return ws
+}
+
+// userMemberships lists a user's workspaces as stored now.
+func userMemberships(t *testing.T, r result, userID string) []store.UserMembership {
+	t.Helper()
+	p, err := r.app.Store.UserMemberships(context.Background(), userID, 100, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.Items
+}
+
+// items returns the body's items as objects.
+func items(t *testing.T, r result) []map[string]any {
+	t.Helper()
+	raw, ok := r.body["items"].([]any)
+	if !ok {
+		t.Fatalf("body items = %#v, want a list", r.body["items"])
+	}
+	var out []map[string]any
+	for _, it := range raw {
+		m, _ := it.(map[string]any)
+		out = append(out, m)
+	}
+	return out
+}
+
+func wantETag(t *testing.T, r result, version int) {
+	t.Helper()
+	if got, want := header(r.headers, "ETag"), `"`+strconv.Itoa(version)+`"`; got != want {
+		t.Errorf("ETag = %q, want %q", got, want)
+	}
+}
+
+// createdOwnedWorkspace: the sample's workspace exists, created by the
+// caller, who is its only member and owner.
+func createdOwnedWorkspace(t *testing.T, r result) {
+	t.Helper()
+	asked := sampleBody(t, r.ev)
+	id, _ := r.body["id"].(string)
+	if r.body["name"] != asked["name"] || r.body["description"] != asked["description"] || r.body["memberCount"] != 1.0 {
+		t.Errorf("body = %v, want the sample's workspace with one member", r.body)
+	}
+	if by, _ := r.body["createdBy"].(map[string]any); by["type"] != auth.KindUser || by["id"] != r.self.ID {
+		t.Errorf("createdBy = %v, want the bootstrap super_admin", r.body["createdBy"])
+	}
+	if loc := header(r.headers, "Location"); loc != "/v1/workspaces/"+id {
+		t.Errorf("Location = %q, want /v1/workspaces/%s", loc, id)
+	}
+	wantETag(t, r, 1)
+	if ws := storedWorkspace(t, r, id); ws.Name != asked["name"] || ws.MemberCount != 1 {
+		t.Errorf("stored workspace = %+v", ws)
+	}
+	if role := membership(t, &r, id, r.self.ID); role != store.WorkspaceOwner {
+		t.Errorf("the bootstrap super_admin's role = %q, want owner", role)
+	}
+	if ms := userMemberships(t, r, r.self.ID); len(ms) != 1 || ms[0].Workspace.ID != id || ms[0].Role != store.WorkspaceOwner {
+		t.Errorf("the bootstrap super_admin's workspaces = %+v, want it as owner of %s", ms, id)
+	}
+}
+
+// listsOnlyWorkspace: the sample's search finds the setup's first workspace
+// and not the second.
+func listsOnlyWorkspace(t *testing.T, r result) {
+	t.Helper()
+	its := items(t, r)
+	if len(its) != 1 || its[0]["id"] != r.ws.ID || its[0]["name"] != r.ws.Name {
+		t.Errorf("items = %v, want only %s (%s)", its, r.ws.ID, r.ws.Name)
+	}
+	if r.body["nextCursor"] != nil {
+		t.Errorf("nextCursor = %v, want none", r.body["nextCursor"])
+	}
+}
+
+func isWorkspace(version int) func(*testing.T, result) {
+	return func(t *testing.T, r result) {
+		t.Helper()
+		if r.body["id"] != r.ws.ID || r.body["name"] != r.ws.Name || r.body["memberCount"] != 1.0 {
+			t.Errorf("body = %v, want workspace %s (%s) with one member", r.body, r.ws.ID, r.ws.Name)
+		}
+		wantETag(t, r, version)
+	}
+}
+
+// workspaceUpdated: the sample's name and description are the workspace's
+// now, at its second version (the sample's If-Match names the first).
+func workspaceUpdated(t *testing.T, r result) {
+	t.Helper()
+	asked := sampleBody(t, r.ev)
+	if r.body["id"] != r.ws.ID || r.body["name"] != asked["name"] || r.body["description"] != asked["description"] {
+		t.Errorf("body = %v, want workspace %s with the sample's name and description", r.body, r.ws.ID)
+	}
+	wantETag(t, r, 2)
+	if ws := storedWorkspace(t, r, r.ws.ID); ws.Name != asked["name"] || ws.Description != asked["description"] {
+		t.Errorf("stored workspace = %+v, want the sample's name and description", ws)
+	}
+}
+
+// workspaceGone: the workspace and its owner's membership are deleted.
+func workspaceGone(t *testing.T, r result) {
+	t.Helper()
+	if _, err := r.app.Store.GetWorkspace(context.Background(), r.ws.ID); !errors.Is(err, problem.ErrNotFound) {
+		t.Errorf("workspace %s after its deletion: %v, want not_found", r.ws.ID, err)
+	}
+	if role := membership(t, &r, r.ws.ID, r.self.ID); role != "" {
+		t.Errorf("the owner's membership survived as %q", role)
+	}
+	if ms := userMemberships(t, r, r.self.ID); len(ms) != 0 {
+		t.Errorf("the owner's workspaces = %+v, want none", ms)
+	}
+}
+
+// listsOwnerOnly: the new workspace's one member is its owner.
+func listsOwnerOnly(t *testing.T, r result) {
+	t.Helper()
+	its := items(t, r)
+	if len(its) != 1 {
+		t.Fatalf("items = %v, want the owner alone", its)
+	}
+	if u, _ := its[0]["user"].(map[string]any); u["id"] != r.self.ID || u["email"] != r.self.Email || its[0]["role"] != store.WorkspaceOwner {
+		t.Errorf("items[0] = %v, want the bootstrap super_admin %s as owner", its[0], r.self.ID)
+	}
+}
+
+// memberAdded: the second user is a member with the sample's role.
+func memberAdded(t *testing.T, r result) {
+	t.Helper()
+	role, _ := sampleBody(t, r.ev)["role"].(string)
+	if u, _ := r.body["user"].(map[string]any); u["id"] != r.other.ID || u["email"] != r.other.Email || r.body["role"] != role {
+		t.Errorf("body = %v, want %s as %s", r.body, r.other.ID, role)
+	}
+	if got := membership(t, &r, r.ws.ID, r.other.ID); got != role {
+		t.Errorf("stored role = %q, want %q", got, role)
+	}
+	if ws := storedWorkspace(t, r, r.ws.ID); ws.MemberCount != 2 {
+		t.Errorf("memberCount = %d, want 2", ws.MemberCount)
+	}
+}
+
+// memberRemoved: the second user is no member any more; the owner stays.
+func memberRemoved(t *testing.T, r result) {
+	t.Helper()
+	if got := membership(t, &r, r.ws.ID, r.other.ID); got != "" {
+		t.Errorf("the removed member's role = %q, want none", got)
+	}
+	if ms := userMemberships(t, r, r.other.ID); len(ms) != 0 {
+		t.Errorf("the removed member's workspaces = %+v, want none", ms)
+	}
+	if ws := storedWorkspace(t, r, r.ws.ID); ws.MemberCount != 1 {
+		t.Errorf("memberCount = %d, want 1", ws.MemberCount)
+	}
+	if got := membership(t, &r, r.ws.ID, r.self.ID); got != store.WorkspaceOwner {
+		t.Errorf("the owner's role = %q, want owner", got)
+	}
+}
+
+// listsOwnMembership: the bootstrap super_admin owns the setup's workspace.
+func listsOwnMembership(t *testing.T, r result) {
+	t.Helper()
+	its := items(t, r)
+	if len(its) != 1 {
+		t.Fatalf("items = %v, want one membership", its)
+	}
+	if ws, _ := its[0]["workspace"].(map[string]any); ws["id"] != r.ws.ID || ws["name"] != r.ws.Name || its[0]["role"] != store.WorkspaceOwner {
+		t.Errorf("items[0] = %v, want owner of %s (%s)", its[0], r.ws.ID, r.ws.Name)
 	}
 }
 
@@ -499,20 +771,21 @@ func TestSampleEventsThroughTheirFunctions(t *testing.T) {
 				}
 			}
 			if strings.HasPrefix(rt.Path, "/v1/users/{id}") {
-				old := ev.PathParameters["id"]
-				ev.PathParameters["id"] = self.ID
-				ev.RawPath = strings.Replace(ev.RawPath, old, self.ID, 1)
-				ev.RequestContext.HTTP.Path = ev.RawPath
+				setPathParam(&ev, "id", self.ID)
+			}
+			r := result{app: a, self: self, ev: ev}
+			if want.setup != nil {
+				want.setup(t, &r)
 			}
 
-			res, err := a.HTTP.Lambda(rt)(context.Background(), ev)
+			res, err := a.HTTP.Lambda(rt)(context.Background(), r.ev)
 			if err != nil {
 				t.Fatalf("handler error: %v", err)
 			}
 			if res.StatusCode >= 500 {
 				t.Fatalf("status %d: %s", res.StatusCode, res.Body)
 			}
-			if rid := header(res.Headers, "X-Request-Id"); rid != ev.RequestContext.RequestID {
+			if rid := header(res.Headers, "X-Request-Id"); rid != r.ev.RequestContext.RequestID {
 				t.Errorf("X-Request-Id = %q, want the event's requestId %q", rid, ev.RequestContext.RequestID)
 			}
 			if cc := header(res.Headers, "Cache-Control"); cc != "no-store" {
@@ -521,7 +794,7 @@ func TestSampleEventsThroughTheirFunctions(t *testing.T) {
 			if res.StatusCode != want.status {
 				t.Fatalf("status = %d, want %d; body: %s", res.StatusCode, want.status, res.Body)
 			}
-			r := result{app: a, self: self, ev: ev}
+			r.headers = res.Headers
 			if want.status == http.StatusNoContent {
 				if res.Body != "" || header(res.Headers, "Content-Type") != "" {
 					t.Errorf("204 with Content-Type %q and body %q", header(res.Headers, "Content-Type"), res.Body)

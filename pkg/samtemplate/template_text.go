@@ -202,6 +202,19 @@ Resources:
       Policies:
         - {{if .ReadOnly}}DynamoDBReadPolicy{{else}}DynamoDBCrudPolicy{{end}}:
             TableName: !Ref Table
+{{- if .ReadOnly}}
+        # Read-only functions still count API requests per day: UpdateItem on
+        # the REQUESTS counter partition only.
+        - Statement:
+            - Sid: CountRequests
+              Effect: Allow
+              Action: dynamodb:UpdateItem
+              Resource: !GetAtt Table.Arn
+              Condition:
+                ForAllValues:StringEquals:
+                  dynamodb:LeadingKeys:
+                    - REQUESTS
+{{- end}}
 {{- if .SendsMail}}
         - Statement:
             - Sid: SendEmail
