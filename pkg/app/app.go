@@ -43,11 +43,17 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 		return nil, err
 	}
 	st := store.New(cfg.DynamoDB(awsCfg), cfg.Table, cfg.CursorSecret)
+	st.AuditRetentionDays = cfg.AuditRetentionDays
 	defaults := settings.Defaults(cfg.SenderEmail, cfg.InviteURLBase, cfg.ResetURLBase)
+	// Overrides are read at most every few seconds per process.
+	src := &settings.Stored{Defaults: defaults, TTL: 3 * time.Second, Load: func(ctx context.Context) ([]byte, error) {
+		raw, _, err := st.SettingsOverrides(ctx)
+		return raw, err
+	}}
 	return &App{
 		Config: cfg,
 		Store:  st,
-		HTTP: &httpapi.Server{Store: st, Log: log, Version: config.Version, Settings: settings.Static(defaults),
+		HTTP: &httpapi.Server{Store: st, Log: log, Version: config.Version, Settings: src,
 			// Sending is bounded well inside the Lambda timeout.
 			Mail: mail.NewSES(mail.NewClient(awsCfg, cfg.SESEndpoint), 4*time.Second)},
 		Authorizer: &authorizer.Authorizer{Auth: st, Log: log},

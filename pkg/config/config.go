@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,28 +23,30 @@ var Version = "dev"
 
 // Config is the environment of a function or of the local server.
 type Config struct {
-	Table            string // TABLE_NAME
-	Stage            string // STAGE
-	SenderEmail      string // SENDER_EMAIL
-	InviteURLBase    string // INVITE_URL_BASE
-	ResetURLBase     string // PASSWORD_RESET_URL_BASE
-	CursorSecret     string // CURSOR_SECRET
-	DynamoDBEndpoint string // DYNAMODB_ENDPOINT: local DynamoDB, empty in AWS
-	SESEndpoint      string // SES_ENDPOINT: local SES emulator, empty in AWS
-	LogLevel         slog.Level
+	Table              string // TABLE_NAME
+	Stage              string // STAGE
+	SenderEmail        string // SENDER_EMAIL
+	InviteURLBase      string // INVITE_URL_BASE
+	ResetURLBase       string // PASSWORD_RESET_URL_BASE
+	CursorSecret       string // CURSOR_SECRET
+	AuditRetentionDays int    // AUDIT_RETENTION_DAYS
+	DynamoDBEndpoint   string // DYNAMODB_ENDPOINT: local DynamoDB, empty in AWS
+	SESEndpoint        string // SES_ENDPOINT: local SES emulator, empty in AWS
+	LogLevel           slog.Level
 }
 
 // FromEnv reads the configuration.
 func FromEnv() Config {
 	c := Config{
-		Table:            os.Getenv("TABLE_NAME"),
-		Stage:            env("STAGE", "dev"),
-		SenderEmail:      os.Getenv("SENDER_EMAIL"),
-		InviteURLBase:    os.Getenv("INVITE_URL_BASE"),
-		ResetURLBase:     os.Getenv("PASSWORD_RESET_URL_BASE"),
-		CursorSecret:     env("CURSOR_SECRET", "usher"),
-		DynamoDBEndpoint: os.Getenv("DYNAMODB_ENDPOINT"),
-		SESEndpoint:      os.Getenv("SES_ENDPOINT"),
+		Table:              os.Getenv("TABLE_NAME"),
+		Stage:              env("STAGE", "dev"),
+		SenderEmail:        os.Getenv("SENDER_EMAIL"),
+		InviteURLBase:      os.Getenv("INVITE_URL_BASE"),
+		ResetURLBase:       os.Getenv("PASSWORD_RESET_URL_BASE"),
+		CursorSecret:       env("CURSOR_SECRET", "usher"),
+		AuditRetentionDays: func() int { n, _ := strconv.Atoi(os.Getenv("AUDIT_RETENTION_DAYS")); return n }(),
+		DynamoDBEndpoint:   os.Getenv("DYNAMODB_ENDPOINT"),
+		SESEndpoint:        os.Getenv("SES_ENDPOINT"),
 	}
 	_ = c.LogLevel.UnmarshalText([]byte(env("LOG_LEVEL", "INFO")))
 	return c

@@ -56,6 +56,11 @@ var allowed = map[string]string{
 	"workspace-members-put":    "super_admin admin editor operator viewer admin_token", // delegated: decided per workspace
 	"workspace-members-delete": "super_admin admin editor operator viewer admin_token",
 	"user-workspaces-list":     "super_admin admin editor operator viewer admin_token",
+	"insights-get":             "super_admin admin editor operator viewer admin_token",
+	"audit-events-list":        "super_admin admin admin_token",
+	"settings-get":             "super_admin admin admin_token",
+	"settings-update":          "super_admin admin admin_token",
+	"settings-reset":           "super_admin admin admin_token",
 	"admin-tokens-create":      "super_admin admin admin_token",
 	"admin-tokens-list":        "super_admin admin admin_token",
 	"admin-tokens-delete":      "super_admin admin admin_token",

@@ -82,6 +82,11 @@ var handlers = map[string]handlerFunc{
 	"me-api-keys-create":       apiKeysCreate(selfParam),
 	"me-api-keys-rotate":       apiKeysRotate(selfParam),
 	"me-api-keys-delete":       apiKeysDelete(selfParam),
+	"insights-get":             insightsGet,
+	"audit-events-list":        auditList,
+	"settings-get":             settingsGet,
+	"settings-update":          settingsUpdate,
+	"settings-reset":           settingsReset,
 	"admin-tokens-create":      adminTokensCreate,
 	"admin-tokens-list":        adminTokensList,
 	"admin-tokens-delete":      adminTokensDelete,
@@ -171,6 +176,18 @@ func (s *Server) wrap(rt routes.Route, h handlerFunc) http.Handler {
 			}
 			ctx = auth.WithPrincipal(ctx, p)
 		}
+		// Count the request beside the work, never in front of it: the
+		// counter's round trip runs while the handler runs.
+		counted := make(chan struct{})
+		go func() {
+			defer close(counted)
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+			defer cancel()
+			if cerr := s.Store.CountRequest(cctx); cerr != nil {
+				s.Log.WarnContext(ctx, "request not counted", "requestId", rid, "err", cerr.Error())
+			}
+		}()
+		defer func() { <-counted }()
 		if err == nil {
 			var body []byte
 			body, err = readBody(r)

@@ -94,6 +94,12 @@ var All = []Route{
 	{Name: "me-api-keys-rotate", Method: "POST", Path: "/v1/me/api-keys/{keyId}/rotate", Permission: Self, Summary: "Rotate an own API key"},
 	{Name: "me-api-keys-delete", Method: "DELETE", Path: "/v1/me/api-keys/{keyId}", Permission: Self, Summary: "Delete an own API key"},
 
+	{Name: "insights-get", Method: "GET", Path: "/v1/insights", Permission: UsersRead, ReadOnly: true, Summary: "Exact counts for the dashboard"},
+	{Name: "audit-events-list", Method: "GET", Path: "/v1/audit-events", Permission: InstanceManage, ReadOnly: true, Summary: "The audit trail, newest first"},
+	{Name: "settings-get", Method: "GET", Path: "/v1/settings", Permission: InstanceManage, ReadOnly: true, Summary: "Instance settings in force"},
+	{Name: "settings-update", Method: "PATCH", Path: "/v1/settings", Permission: InstanceManage, Summary: "Override instance settings"},
+	{Name: "settings-reset", Method: "POST", Path: "/v1/settings/reset", Permission: InstanceManage, Summary: "Drop every settings override"},
+
 	{Name: "admin-tokens-create", Method: "POST", Path: "/v1/admin-tokens", Permission: InstanceManage, Summary: "Create an admin token"},
 	{Name: "admin-tokens-list", Method: "GET", Path: "/v1/admin-tokens", Permission: InstanceManage, ReadOnly: true, Summary: "List admin tokens"},
 	{Name: "admin-tokens-delete", Method: "DELETE", Path: "/v1/admin-tokens/{id}", Permission: InstanceManage, Summary: "Revoke an admin token"},

@@ -28,6 +28,7 @@ type DB interface {
 	BatchGetItem(context.Context, *dynamodb.BatchGetItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
 	TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 	BatchWriteItem(context.Context, *dynamodb.BatchWriteItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
+	UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 }
 
 // Store is the table and the clock.
@@ -289,3 +290,5 @@ func (s *Store) Ping(ctx context.Context) error {
 	_, err := s.getItem(ctx, pkCounters, skSuperAdmins)
 	return err
 }
+
+func problemConflict(code, detail string) *problem.Error { return problem.New(409, code, detail) }
