@@ -97,8 +97,10 @@ func (s *Store) put(t *tx, item map[string]types.AttributeValue, cond string, va
 	p := &types.Put{TableName: &s.table, Item: item}
 	if cond != "" {
 		p.ConditionExpression = &cond
-		p.ExpressionAttributeValues = vals
 		p.ExpressionAttributeNames = namesIn(cond)
+		if len(vals) > 0 {
+			p.ExpressionAttributeValues = vals
+		}
 	}
 	t.add(types.TransactWriteItem{Put: p}, onFail)
 }
@@ -107,8 +109,10 @@ func (s *Store) del(t *tx, pk, sk, cond string, vals map[string]types.AttributeV
 	d := &types.Delete{TableName: &s.table, Key: key(pk, sk)}
 	if cond != "" {
 		d.ConditionExpression = &cond
-		d.ExpressionAttributeValues = vals
 		d.ExpressionAttributeNames = namesIn(cond)
+		if len(vals) > 0 {
+			d.ExpressionAttributeValues = vals
+		}
 	}
 	t.add(types.TransactWriteItem{Delete: d}, onFail)
 }
