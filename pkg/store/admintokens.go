@@ -65,8 +65,8 @@ func (s *Store) CreateAdminToken(ctx context.Context, c *Caller, name string, da
 	var t tx
 	s.guard(&t, c, now)
 	s.put(&t, marshal(it), "attribute_not_exists(PK)", nil, errRetry)
-	s.put(&t, marshal(tokenItem{PK: tokenPK(it.Hash), SK: skToken, Kind: KindAdminToken, TokenID: it.ID, ExpiresAt: exp, TTL: ttl,
-		CreatedByType: by.Type, CreatedByID: by.ID}), "attribute_not_exists(PK)", nil, errRetry)
+	s.put(&t, marshal(withExpiry(tokenItem{PK: tokenPK(it.Hash), SK: skToken, Kind: KindAdminToken, TokenID: it.ID, ExpiresAt: exp, TTL: ttl,
+		CreatedByType: by.Type, CreatedByID: by.ID})), "attribute_not_exists(PK)", nil, errRetry)
 	t.count(counterAdminTokens, 1)
 	s.audit(ctx, &t, actorOf(c), "admin_token.created", Ref{Type: "admin_token", ID: it.ID}, map[string]any{"name": name, "expiresAt": exp})
 	if err := s.commit(ctx, &t); err != nil {

@@ -44,6 +44,8 @@ type idemItem struct {
 	Fingerprint string `dynamodbav:"fingerprint"`
 	Status      int    `dynamodbav:"status"`
 	Sealed      []byte `dynamodbav:"sealed"` // the response, encrypted: it may hold a secret
+	LP          string `dynamodbav:"LP"`
+	EX          string `dynamodbav:"EX"`
 	ExpiresAt   string `dynamodbav:"expiresAt"`
 	TTL         int64  `dynamodbav:"ttl"`
 }
@@ -109,7 +111,7 @@ func (s *Store) putIdem(t *tx, id *Idem, status int, body []byte) {
 	now := s.now()
 	pk := idemPK(id.Scope)
 	it := idemItem{PK: pk, SK: "IDEM", Fingerprint: id.Fingerprint, Status: status, Sealed: s.seal(pk, body),
-		ExpiresAt: stamp(now.Add(IdempotencyTTL)), TTL: now.Add(IdempotencyTTL).Unix()}
+		ExpiresAt: stamp(now.Add(IdempotencyTTL)), TTL: now.Add(IdempotencyTTL).Unix(), LP: lpExpiresIdem, EX: stamp(now.Add(IdempotencyTTL))}
 	s.put(t, marshal(it), "attribute_not_exists(PK) OR #expiresAt <= :now", map[string]types.AttributeValue{":now": str(stamp(now))}, errIdemRace)
 }
 

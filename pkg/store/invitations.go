@@ -249,8 +249,9 @@ func (s *Store) CreateInvitation(ctx context.Context, c *Caller, in NewInvitatio
 		s.audit(ctx, &t, actorOf(c), "invitation.created", Ref{Type: "invitation", ID: it.ID},
 			map[string]any{"email": it.Email, "role": it.Role, "workspaces": len(it.Workspaces), "expiresAt": it.ExpiresAt})
 		s.putInvitation(&t, it, "attribute_not_exists(PK)", nil, errRetry)
-		s.put(&t, marshal(tokenItem{PK: tokenPK(it.TokenHash), SK: skToken, Kind: KindInvite, TokenID: it.ID, ExpiresAt: it.ExpiresAt,
-			TTL: exp.AddDate(0, 0, 30).Unix()}), "attribute_not_exists(PK)", nil, errRetry)
+		s.putExpiryMarker(&t, it)
+		s.put(&t, marshal(withExpiry(tokenItem{PK: tokenPK(it.TokenHash), SK: skToken, Kind: KindInvite, TokenID: it.ID, ExpiresAt: it.ExpiresAt,
+			TTL: exp.AddDate(0, 0, 30).Unix()})), "attribute_not_exists(PK)", nil, errRetry)
 		t.count(inviteCounter(InvitePending), 1)
 		if in.Idem != nil {
 			s.putIdem(&t, in.Idem, http.StatusCreated, in.Render(it.view(now), secret))
@@ -320,8 +321,9 @@ func (s *Store) ResendInvitation(ctx context.Context, c *Caller, id string, days
 		s.rateLimit(t, c.P.ID, perHour, now)
 		s.del(t, tokenPK(it.TokenHash), skToken, "", nil, nil)
 		it.TokenHash, it.ExpiresAt = token.Hash(secret), stamp(exp)
-		s.put(t, marshal(tokenItem{PK: tokenPK(it.TokenHash), SK: skToken, Kind: KindInvite, TokenID: it.ID, ExpiresAt: it.ExpiresAt,
-			TTL: exp.AddDate(0, 0, 30).Unix()}), "attribute_not_exists(PK)", nil, errRetry)
+		s.putExpiryMarker(t, *it)
+		s.put(t, marshal(withExpiry(tokenItem{PK: tokenPK(it.TokenHash), SK: skToken, Kind: KindInvite, TokenID: it.ID, ExpiresAt: it.ExpiresAt,
+			TTL: exp.AddDate(0, 0, 30).Unix()})), "attribute_not_exists(PK)", nil, errRetry)
 		s.put(t, map[string]types.AttributeValue{attrPK: str(inviteGuardPK(it.Email)), attrSK: str(skInviteGuard),
 			"invitationId": str(it.ID), "expiresAt": str(it.ExpiresAt), "ttl": num(exp.Unix())}, "#invitationId = :id",
 			map[string]types.AttributeValue{":id": str(it.ID)}, errRetry)
@@ -343,6 +345,7 @@ func (s *Store) RevokeInvitation(ctx context.Context, c *Caller, id string) erro
 	}, func(t *tx, it *invitationItem, now time.Time) {
 		s.guard(t, c, now)
 		it.Status = InviteRevoked
+		s.del(t, invitePK(it.ID), skExpiry, "", nil, nil)
 		s.del(t, inviteGuardPK(it.Email), skInviteGuard, "#invitationId = :id", map[string]types.AttributeValue{":id": str(it.ID)}, errRetry)
 		t.count(inviteCounter(InvitePending), -1)
 		t.count(inviteCounter(InviteRevoked), 1)
@@ -434,6 +437,7 @@ func (s *Store) AcceptInvitation(ctx context.Context, secret, name, passwordHash
 		s.putInvitation(&t, next, "#status = :pending AND #version = :v AND #expiresAt > :now",
 			map[string]types.AttributeValue{":pending": str(InvitePending), ":v": num(it.Version), ":now": str(stamp(now))}, errRetry)
 		s.del(&t, inviteGuardPK(it.Email), skInviteGuard, "", nil, nil)
+		s.del(&t, invitePK(it.ID), skExpiry, "", nil, nil)
 		s.addUserCreate(&t, u)
 		s.countSuper(&t, false, u.isActiveSuper())
 		s.put(&t, marshal(sessionItem{PK: userPK(u.ID), SK: skSession + sessID, ID: sessID, CreatedAt: stamp(now),
@@ -625,3 +629,11 @@ func (s *Store) dropGrant(ctx context.Context, invID, wsID string) error {
 }
 
 var errNothingToDo = errors.New("store: nothing to do")
+
+const skExpiry = "EXPIRY"
+
+// putExpiryMarker lets the cleanup job find a pending invitation by its expiry.
+func (s *Store) putExpiryMarker(t *tx, it invitationItem) {
+	s.put(t, map[string]types.AttributeValue{attrPK: str(invitePK(it.ID)), attrSK: str(skExpiry),
+		attrLP: str(lpExpiresInvite), "EX": str(it.ExpiresAt), "invitationId": str(it.ID)}, "", nil, nil)
+}

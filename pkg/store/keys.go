@@ -49,6 +49,11 @@ const (
 	skSuperAdmins = "SUPERADMINS"
 	counterShards = 4
 
+	lpExpiresToken  = "EXPIRES#TOKEN"
+	lpExpiresInvite = "EXPIRES#INVITE"
+	lpExpiresIdem   = "EXPIRES#IDEM"
+	indexByExpiry   = "ByExpiry"
+
 	lpUsers = "USERS"
 
 	// searchPrefixLen is how many leading runes of each word a user is indexed

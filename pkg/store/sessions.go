@@ -242,8 +242,8 @@ func (s *Store) CreateReset(ctx context.Context, c *Caller, userID string, decid
 		expires = now.Add(ResetLifetime)
 		id := newID()
 		s.put(t, marshal(resetItem{PK: userPK(userID), SK: skReset + id, ID: id, ExpiresAt: stamp(expires), Hash: token.Hash(secret)}), "", nil, nil)
-		s.put(t, marshal(tokenItem{PK: tokenPK(token.Hash(secret)), SK: skToken, Kind: KindReset, TokenID: id, UserID: userID,
-			UserRole: st.user.Role, UserStatus: st.user.Status, ExpiresAt: stamp(expires), TTL: expires.Unix()}), "attribute_not_exists(PK)", nil, errRetry)
+		s.put(t, marshal(withExpiry(tokenItem{PK: tokenPK(token.Hash(secret)), SK: skToken, Kind: KindReset, TokenID: id, UserID: userID,
+			UserRole: st.user.Role, UserStatus: st.user.Status, ExpiresAt: stamp(expires), TTL: expires.Unix()})), "attribute_not_exists(PK)", nil, errRetry)
 		user = st.user.user()
 		s.audit(ctx, t, actorOf(c), "user.password_reset_requested", Ref{Type: "user", ID: userID}, map[string]any{"expiresAt": stamp(expires)})
 		return userEdit{}

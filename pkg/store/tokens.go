@@ -43,6 +43,8 @@ var (
 type tokenItem struct {
 	PK         string `dynamodbav:"PK"`
 	SK         string `dynamodbav:"SK"`
+	LP         string `dynamodbav:"LP,omitempty"` // EXPIRES#TOKEN when it expires: the cleanup finds it by EX
+	EX         string `dynamodbav:"EX,omitempty"`
 	Kind       string `dynamodbav:"kind"`
 	TokenID    string `dynamodbav:"tokenId"`
 	UserID     string `dynamodbav:"userId,omitempty"`
@@ -192,8 +194,8 @@ func (s *Store) CreateAPIKey(ctx context.Context, c *Caller, userID, name string
 }
 
 func (s *Store) putUserToken(t *tx, u userItem, kind, id, secret, exp string, ttl int64) {
-	s.put(t, marshal(tokenItem{PK: tokenPK(token.Hash(secret)), SK: skToken, Kind: kind, TokenID: id, UserID: u.ID,
-		UserRole: u.Role, UserStatus: u.Status, ExpiresAt: exp, TTL: ttl}), "attribute_not_exists(PK)", nil, errRetry)
+	s.put(t, marshal(withExpiry(tokenItem{PK: tokenPK(token.Hash(secret)), SK: skToken, Kind: kind, TokenID: id, UserID: u.ID,
+		UserRole: u.Role, UserStatus: u.Status, ExpiresAt: exp, TTL: ttl})), "attribute_not_exists(PK)", nil, errRetry)
 }
 
 func findKey(st *userState, keyID string) (apiKeyItem, bool) {
@@ -351,4 +353,20 @@ func (s *Store) touch(ctx context.Context, ti tokenItem, hash string, now time.T
 		s.update(&t, userPK(ti.UserID), skAPIKey+ti.TokenID, "SET #lastUsedAt = :now", "attribute_exists(PK)", vals, ErrDenied)
 	}
 	_ = s.commit(ctx, &t)
+}
+
+// withExpiry marks an expiring token item for the cleanup job's index: it is
+// deleted once EX has passed (invitation tokens are kept 30 days longer, so
+// that an old link still answers "expired" or "used").
+func withExpiry(t tokenItem) tokenItem {
+	if t.ExpiresAt == "" {
+		return t
+	}
+	t.LP, t.EX = lpExpiresToken, t.ExpiresAt
+	if t.Kind == KindInvite {
+		if at, err := time.Parse(TimeFormat, t.ExpiresAt); err == nil {
+			t.EX = stamp(at.AddDate(0, 0, 30))
+		}
+	}
+	return t
 }

@@ -351,7 +351,9 @@ func (s *Store) DeleteUser(ctx context.Context, c *Caller, id string, ifMatch in
 			s.del(&t, userPK(id), sk, "", nil, nil)
 		}
 		for _, k := range st.apiKeys {
-			s.del(&t, userPK(id), k.SK, "", nil, nil)
+			// Conditional: the cleanup job may have removed an expired key
+			// (and counted it out) since the read.
+			s.del(&t, userPK(id), k.SK, "attribute_exists(PK)", nil, errRetry)
 			s.del(&t, tokenPK(k.Hash), skToken, "", nil, nil)
 		}
 		s.endSessions(&t, st, "")
