@@ -2,6 +2,8 @@
 //
 //	usher dev                      run the API locally with DynamoDB Local and the SES emulator
 //	usher bootstrap --table T      create the first super_admin and an API key (real AWS or local)
+//	usher cleanup --table T        run the scheduled cleanup once against a table
+//	usher invoke FUNCTION [EVENT]  run a function's real binary under a local Lambda Runtime API
 //	usher version                  print the version
 package main
 
@@ -26,6 +28,8 @@ import (
 const usage = `usage:
   usher dev [--port N] [--email E] [--dir .local]
   usher bootstrap --table T [--email E] [--name N]
+  usher cleanup --table T
+  usher invoke FUNCTION [EVENT.json]   (event from stdin when no file)
   usher version
 `
 
@@ -42,6 +46,10 @@ func main() {
 		err = dev(ctx, os.Args[2:])
 	case "bootstrap":
 		err = bootstrap(ctx, os.Args[2:], os.Stdout)
+	case "cleanup":
+		err = cleanup(ctx, os.Args[2:], os.Stdout)
+	case "invoke":
+		err = invoke(ctx, os.Args[2:])
 	case "version", "--version", "-v":
 		fmt.Println("usher", config.Version)
 	case "help", "-h", "--help":

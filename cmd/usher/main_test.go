@@ -31,3 +31,18 @@ func TestBootstrapCreatesOnceThenRefuses(t *testing.T) {
 		}
 	}
 }
+
+func TestCleanupCommandReports(t *testing.T) {
+	table := testenv.NewTable(t)
+	t.Setenv("DYNAMODB_ENDPOINT", testenv.Endpoint())
+	var out bytes.Buffer
+	if err := cleanup(context.Background(), []string{"--table", table}, &out); err != nil {
+		t.Fatalf("cleanup: %v", err)
+	}
+	if !strings.Contains(out.String(), `"finished": true`) {
+		t.Fatalf("report:\n%s", out.String())
+	}
+	if err := cleanup(context.Background(), nil, &out); err == nil {
+		t.Fatal("cleanup without --table: no error")
+	}
+}

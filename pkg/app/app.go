@@ -10,6 +10,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/usherhq/usher/pkg/authorizer"
@@ -89,4 +90,34 @@ func StartRoute(name string) {
 // StartAuthorizer is the main of the authorizer function.
 func StartAuthorizer() {
 	lambda.Start(fromEnv().Authorizer.Handle)
+}
+
+// RunCleanup runs one cleanup pass until done or until stopBy nears, and
+// logs one JSON summary line.
+func (a *App) RunCleanup(ctx context.Context, stopBy time.Time) (store.CleanupReport, error) {
+	rep, err := a.Store.Cleanup(ctx, stopBy)
+	attrs := []any{"invitationsExpired", rep.InvitationsExpired, "sessions", rep.Sessions, "apiKeys", rep.APIKeys,
+		"adminTokens", rep.AdminTokens, "resetTokens", rep.ResetTokens, "inviteTokens", rep.InviteTokens,
+		"idempotencyRecords", rep.IdempotencyRecords, "workspaceSweeps", rep.WorkspaceSweeps, "skipped", rep.Skipped,
+		"finished", rep.Finished, "durationMs", rep.DurationMs}
+	if err != nil {
+		a.Log.ErrorContext(ctx, "cleanup", append(attrs, "err", err.Error())...)
+		return rep, err
+	}
+	a.Log.InfoContext(ctx, "cleanup", attrs...)
+	return rep, nil
+}
+
+// StartCleanup is the main of the scheduled cleanup function. It stops a few
+// seconds before the Lambda deadline; a failure is returned so that the
+// schedule's retry policy and dead-letter queue see it.
+func StartCleanup() {
+	a := fromEnv()
+	lambda.Start(func(ctx context.Context, _ events.EventBridgeEvent) (store.CleanupReport, error) {
+		stopBy, ok := ctx.Deadline()
+		if !ok {
+			stopBy = time.Now().Add(4 * time.Minute)
+		}
+		return a.RunCleanup(ctx, stopBy)
+	})
 }

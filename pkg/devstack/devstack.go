@@ -104,6 +104,19 @@ func Run(ctx context.Context, o Options) error {
 	if o.Ready != nil {
 		o.Ready(api, tok)
 	}
+	// The scheduled cleanup runs every minute here (hourly in AWS).
+	go func() {
+		tick := time.NewTicker(time.Minute)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				_, _ = a.RunCleanup(ctx, time.Now().Add(50*time.Second))
+			}
+		}
+	}()
 	select {
 	case <-ctx.Done():
 	case err := <-done:

@@ -108,6 +108,9 @@ var All = []Route{
 // AuthorizerFunction is the function folder of the Lambda authorizer.
 const AuthorizerFunction = "authorizer"
 
+// CleanupFunction is the function folder of the scheduled cleanup.
+const CleanupFunction = "cleanup"
+
 // ByName returns the route served by the named function.
 func ByName(name string) (Route, bool) {
 	for _, r := range All {

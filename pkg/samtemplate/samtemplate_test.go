@@ -112,7 +112,7 @@ func TestTemplateStructure(t *testing.T) {
 
 	// The functions are exactly the routes plus the authorizer.
 	fns := functionsOf(t, doc)
-	want := []string{FunctionID(routes.AuthorizerFunction)}
+	want := []string{FunctionID(routes.AuthorizerFunction), FunctionID(routes.CleanupFunction)}
 	for _, r := range routes.All {
 		want = append(want, FunctionID(r.Name))
 	}
@@ -308,4 +308,30 @@ func kebab(id string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+func TestCleanupIsScheduledWithRetriesAndDeadLetters(t *testing.T) {
+	b, err := Render()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, ok := functionsOf(t, parse(t, b))[FunctionID(routes.CleanupFunction)]
+	if !ok {
+		t.Fatal("no cleanup function")
+	}
+	props := m(t, f["Properties"], "cleanup")
+	ev := m(t, m(t, props["Events"], "cleanup")["Hourly"], "cleanup")
+	p := m(t, ev["Properties"], "cleanup")
+	if ev["Type"] != "Schedule" || p["Schedule"] != "rate(1 hour)" {
+		t.Fatalf("schedule: %v", ev)
+	}
+	if rp := m(t, p["RetryPolicy"], "cleanup"); rp["MaximumRetryAttempts"] == nil {
+		t.Fatalf("no retry policy: %v", p)
+	}
+	if dl := m(t, p["DeadLetterConfig"], "cleanup"); dl["Type"] != "SQS" {
+		t.Fatalf("no SQS dead-letter queue: %v", p)
+	}
+	if props["CodeUri"] != "functions/cleanup/" {
+		t.Fatalf("CodeUri %v", props["CodeUri"])
+	}
 }

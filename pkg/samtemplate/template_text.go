@@ -186,6 +186,42 @@ Resources:
     Properties:
       LogGroupName: !Sub /usher/${AWS::StackName}/functions/{{.Authorizer.Name}}
       RetentionInDays: !Ref LogRetentionDays
+
+  # Scheduled cleanup: expires pending invitations and deletes expired
+  # sessions, keys, tokens and idempotency records (DynamoDB TTL is only a
+  # backstop). Each run stops before its timeout and the next one resumes.
+  CleanupFunction:
+    Type: AWS::Serverless::Function
+    Metadata:
+      BuildMethod: go1.x
+    Properties:
+      CodeUri: functions/cleanup/
+      Description: 'Scheduled cleanup of expired invitations, sessions, keys and tokens'
+      Timeout: 300
+      LoggingConfig:
+        LogFormat: JSON
+        LogGroup: !Ref CleanupLogGroup
+      Policies:
+        - DynamoDBCrudPolicy:
+            TableName: !Ref Table
+      Events:
+        Hourly:
+          Type: Schedule
+          Properties:
+            Schedule: rate(1 hour)
+            Description: Usher cleanup
+            RetryPolicy:
+              MaximumRetryAttempts: 2
+              MaximumEventAgeInSeconds: 3600
+            DeadLetterConfig:
+              Type: SQS
+              QueueLogicalId: CleanupDeadLetterQueue
+
+  CleanupLogGroup:
+    Type: AWS::Logs::LogGroup
+    Properties:
+      LogGroupName: !Sub /usher/${AWS::StackName}/functions/cleanup
+      RetentionInDays: !Ref LogRetentionDays
 {{- range .Functions}}
 
   # {{.Comment}}

@@ -150,6 +150,28 @@ func TestValidateResponse(t *testing.T) {
 	me := withField(t, validUser, "workspaces", []any{
 		map[string]any{"workspace": map[string]any{"id": "w_1", "name": "Ops"}, "role": "owner", "addedAt": "2026-11-22T10:00:00.000Z"},
 	})
+	replayed := func(h http.Header, v string) http.Header {
+		h.Set("Idempotent-Replayed", v)
+		return h
+	}
+	days := `[{"date":"2026-11-16","count":0},{"date":"2026-11-17","count":3},{"date":"2026-11-18","count":0},{"date":"2026-11-19","count":0},` +
+		`{"date":"2026-11-20","count":12},{"date":"2026-11-21","count":0},{"date":"2026-11-22","count":5}]`
+	insights := func(byRole, last7Days string) string {
+		return `{"users":{"total":3,"active":2,"deactivated":1,"byRole":` + byRole + `},"workspaces":{"total":1},"memberships":{"total":2},` +
+			`"invitations":{"pending":0},"adminTokens":{"active":1},"apiKeys":{"active":4},"requests":{"today":5,"last7Days":` + last7Days + `}}`
+	}
+	roles := `{"super_admin":1,"admin":1,"editor":0,"operator":0,"viewer":1,"api_user":0}`
+	event := func(action, actor string) string {
+		return `{"id":"e_1","at":"2026-11-22T10:00:00.000Z","action":"` + action + `","actor":` + actor +
+			`,"target":{"type":"user","id":"u_2"},"details":{"role":"viewer"},"requestId":"req-1"}`
+	}
+	auditPage := func(items ...string) string {
+		return `{"items":[` + strings.Join(items, ",") + `],"nextCursor":null,"total":null}`
+	}
+	settings := `{"instanceName":"Usher","senderEmail":"usher@example.com","inviteUrlBase":"https://console.example.com/accept",` +
+		`"passwordResetUrlBase":"https://console.example.com/reset","inviteExpiryDays":7,"defaultInviteRole":"viewer","allowedEmailDomains":[],` +
+		`"sessionTtlHours":12,"passwordPolicy":{"minLength":12,"requireUppercase":false,"requireLowercase":false,"requireNumber":false,` +
+		`"requireSymbol":false,"rejectCommon":true},"invitesPerHourPerActor":100,"loginLockout":{"maxAttempts":10,"lockMinutes":15}}`
 
 	tests := []struct {
 		name   string
@@ -284,6 +306,69 @@ func TestValidateResponse(t *testing.T) {
 			`{"items":[` + ws + `],"nextCursor":null,"total":null}`, false},
 		{"users of a workspace", "GET", "/v1/users?workspaceId=w_1", 200, stdHeader("application/json"),
 			`{"items":[` + validUser + `],"nextCursor":null,"total":null}`, true},
+
+		{"workspace replayed", "POST", "/v1/workspaces", 201, replayed(withETag(stdHeader("application/json")), "true"), ws, true},
+		{"workspace replayed, bad header", "POST", "/v1/workspaces", 201, replayed(withETag(stdHeader("application/json")), "yes"), ws, false},
+		{"invitation replayed", "POST", "/v1/invitations", 201, replayed(stdHeader("application/json"), "true"), sent, true},
+
+		// Insights, audit trail and settings.
+		{"insights", "GET", "/v1/insights", 200, stdHeader("application/json"), insights(roles, days), true},
+		{"insights, six days", "GET", "/v1/insights", 200, stdHeader("application/json"),
+			insights(roles, strings.Replace(days, `{"date":"2026-11-16","count":0},`, "", 1)), false},
+		{"insights, a role missing", "GET", "/v1/insights", 200, stdHeader("application/json"),
+			insights(`{"super_admin":1,"admin":1,"editor":0,"operator":0,"viewer":1}`, days), false},
+		{"insights, an unknown role", "GET", "/v1/insights", 200, stdHeader("application/json"),
+			insights(`{"super_admin":1,"admin":1,"editor":0,"operator":0,"viewer":1,"api_user":0,"root":0}`, days), false},
+		{"insights, a date-time for a day", "GET", "/v1/insights", 200, stdHeader("application/json"),
+			insights(roles, strings.Replace(days, `"2026-11-22"`, `"2026-11-22T00:00:00.000Z"`, 1)), false},
+		{"insights, a negative count", "GET", "/v1/insights", 200, stdHeader("application/json"),
+			strings.Replace(insights(roles, days), `"pending":0`, `"pending":-1`, 1), false},
+		{"audit page", "GET", "/v1/audit-events?action=user.created&limit=20", 200, stdHeader("application/json"), auditPage(
+			event("user.created", `{"type":"system","id":"bootstrap"}`),
+			event("user.role_changed", `{"type":"admin_token","id":"t_1","createdBy":{"type":"user","id":"u_1"}}`),
+			event("auth.login_failed", `{"type":"anonymous","id":"anonymous","email":"bo@example.com"}`),
+			strings.Replace(event("settings.reset", `{"type":"user","id":"u_1"}`), `"requestId":"req-1"`, `"requestId":""`, 1)), true},
+		{"audit page with a total", "GET", "/v1/audit-events", 200, stdHeader("application/json"),
+			`{"items":[],"nextCursor":null,"total":0}`, false},
+		{"audit event, unknown action", "GET", "/v1/audit-events", 200, stdHeader("application/json"),
+			auditPage(event("user.exploded", `{"type":"user","id":"u_1"}`)), false},
+		{"audit event, unknown actor type", "GET", "/v1/audit-events", 200, stdHeader("application/json"),
+			auditPage(event("user.created", `{"type":"robot","id":"r_1"}`)), false},
+		{"audit event without details", "GET", "/v1/audit-events", 200, stdHeader("application/json"),
+			auditPage(withoutField(t, event("user.created", `{"type":"user","id":"u_1"}`), "details")), false},
+		{"audit event, target with a name", "GET", "/v1/audit-events", 200, stdHeader("application/json"),
+			auditPage(withField(t, event("user.created", `{"type":"user","id":"u_1"}`), "target", map[string]any{"type": "user", "id": "u_2", "name": "Bo"})), false},
+		{"settings", "GET", "/v1/settings", 200, stdHeader("application/json"), settings, true},
+		{"settings, limited domains, no sender", "GET", "/v1/settings", 200, stdHeader("application/json"),
+			withField(t, withField(t, settings, "allowedEmailDomains", []string{"example.com", "example.org"}), "senderEmail", ""), true},
+		{"settings updated", "PATCH", "/v1/settings", 200, stdHeader("application/json"), withField(t, settings, "inviteExpiryDays", 3), true},
+		{"settings reset", "POST", "/v1/settings/reset", 200, stdHeader("application/json"), settings, true},
+		{"settings without loginLockout", "GET", "/v1/settings", 200, stdHeader("application/json"), withoutField(t, settings, "loginLockout"), false},
+		{"settings, partial password policy", "GET", "/v1/settings", 200, stdHeader("application/json"),
+			withField(t, settings, "passwordPolicy", map[string]any{"minLength": 12}), false},
+		{"settings, super_admin by default", "GET", "/v1/settings", 200, stdHeader("application/json"),
+			withField(t, settings, "defaultInviteRole", "super_admin"), false},
+		{"settings, null domains", "GET", "/v1/settings", 200, stdHeader("application/json"), withField(t, settings, "allowedEmailDomains", nil), false},
+		{"settings, link with a fragment", "GET", "/v1/settings", 200, stdHeader("application/json"),
+			withField(t, settings, "inviteUrlBase", "https://console.example.com/#/accept"), false},
+		{"settings with a version", "GET", "/v1/settings", 200, stdHeader("application/json"), withField(t, settings, "version", 2), false},
+
+		// Errors.
+		{"400 on the audit trail", "GET", "/v1/audit-events?since=yesterday", 400, stdHeader("application/problem+json"),
+			`{"type":"about:blank","title":"Bad Request","status":400,"code":"invalid_request","detail":"x","errors":[{"field":"since","message":"x"}]}`, true},
+		{"400 invalid_cursor on the audit trail", "GET", "/v1/audit-events?cursor=x", 400, stdHeader("application/problem+json"), problem(400, "invalid_cursor"), true},
+		{"400 invalid_json on the audit trail", "GET", "/v1/audit-events", 400, stdHeader("application/problem+json"), problem(400, "invalid_json"), false},
+		{"400 on settings", "PATCH", "/v1/settings", 400, stdHeader("application/problem+json"),
+			`{"type":"about:blank","title":"Bad Request","status":400,"code":"invalid_request","detail":"x",` +
+				`"errors":[{"field":"passwordPolicy.minLength","message":"must be from 8 to 128"},{"field":"allowedEmailDomains[2]","message":"must be a domain name"}]}`, true},
+		{"400 invalid_cursor on settings", "PATCH", "/v1/settings", 400, stdHeader("application/problem+json"), problem(400, "invalid_cursor"), false},
+		{"409 settings_changed", "PATCH", "/v1/settings", 409, stdHeader("application/problem+json"), problem(409, "settings_changed"), true},
+		{"409 on a reset", "POST", "/v1/settings/reset", 409, stdHeader("application/problem+json"), problem(409, "settings_changed"), false},
+		{"413 on settings", "PATCH", "/v1/settings", 413, stdHeader("application/problem+json"), problem(413, "payload_too_large"), true},
+		{"415 on a reset", "POST", "/v1/settings/reset", 415, stdHeader("application/problem+json"), problem(415, "unsupported_media_type"), true},
+		{"403 on settings", "PATCH", "/v1/settings", 403, stdHeader("application/problem+json"), problem(403, "forbidden"), true},
+		{"403 on insights", "GET", "/v1/insights", 403, http.Header{"Content-Type": {"application/json"}}, `{"message":"Forbidden"}`, true},
+		{"400 on insights", "GET", "/v1/insights", 400, stdHeader("application/problem+json"), problem(400, "invalid_request"), false},
 
 		// Errors.
 		{"409 last_owner on a member", "PUT", "/v1/workspaces/w_1/members/u_2", 409, stdHeader("application/problem+json"), problem(409, "last_owner"), true},
@@ -449,6 +534,18 @@ func TestOpenAPI31Keywords(t *testing.T) {
 		{"CreateWorkspace", map[string]any{"name": "Ops", "ownerId": ""}, false},
 		{"UpdateWorkspace", map[string]any{"description": nil}, true},
 		{"UpdateWorkspace", map[string]any{}, false},
+		{"SettingsPatch", map[string]any{}, true},
+		{"SettingsPatch", map[string]any{"passwordPolicy": map[string]any{}}, true},
+		{"SettingsPatch", map[string]any{"loginLockout": nil}, false},
+		{"SettingsPatch", map[string]any{"allowedEmailDomains": []any{}}, true},
+		{"SettingsPatch", map[string]any{"allowedEmailDomains": []any{nil}}, false},
+		{"SettingsPatch", map[string]any{"senderEmail": ""}, true},
+		{"SettingsPatch", map[string]any{"inviteUrlBase": ""}, true},
+		{"SettingsPatch", map[string]any{"inviteExpiryDays": 3.5}, false},
+		{"DayCount", map[string]any{"date": "2026-11-22", "count": 0.0}, true},
+		{"DayCount", map[string]any{"date": "22/11/2026", "count": 0.0}, false},
+		{"AuditAction", "settings.updated", true},
+		{"AuditAction", "settings.deleted", false},
 		{"Workspace", map[string]any{"id": "w_1", "name": "Ops", "description": "", "memberCount": 0.0, "createdAt": "2026-11-22T10:00:00.000Z",
 			"updatedAt": "2026-11-22T10:00:00.000Z", "createdBy": map[string]any{"type": "user", "id": "u_1"}}, true},
 	}
@@ -536,6 +633,34 @@ func TestValidateRequest(t *testing.T) {
 		{"change own password", "PUT", "/v1/me/password", "application/json", `{"currentPassword":"a","password":"b"}`, true},
 		{"change own password without current", "PUT", "/v1/me/password", "application/json", `{"password":"b"}`, false},
 		{"set password too long", "PUT", "/v1/users/u_1/password", "application/json", `{"password":"` + strings.Repeat("a", 257) + `"}`, false},
+
+		{"insights", "GET", "/v1/insights", "", ``, true},
+		{"audit trail", "GET", "/v1/audit-events?actorId=u_1&targetId=w_1&action=membership.added&since=2026-11-22T00:00:00.000Z&until=2026-11-23T00:00:00Z&limit=200", "", ``, true},
+		{"audit trail unknown action", "GET", "/v1/audit-events?action=user.exploded", "", ``, false},
+		{"audit trail since not a date-time", "GET", "/v1/audit-events?since=yesterday", "", ``, false},
+		{"audit trail limit too big", "GET", "/v1/audit-events?limit=201", "", ``, false},
+		{"update settings", "PATCH", "/v1/settings", "application/json", `{"inviteExpiryDays":3,"passwordPolicy":{"minLength":14}}`, true},
+		{"update every setting", "PATCH", "/v1/settings", "application/json",
+			`{"instanceName":"Acme","senderEmail":"ops@acme.example","inviteUrlBase":"https://acme.example/accept","passwordResetUrlBase":"http://localhost:5173/reset",` +
+				`"inviteExpiryDays":30,"defaultInviteRole":"editor","allowedEmailDomains":["acme.example"],"sessionTtlHours":720,` +
+				`"passwordPolicy":{"minLength":8,"requireUppercase":true,"requireLowercase":true,"requireNumber":true,"requireSymbol":true,"rejectCommon":false},` +
+				`"invitesPerHourPerActor":10000,"loginLockout":{"maxAttempts":1,"lockMinutes":1440}}`, true},
+		{"update settings, lockout in part", "PATCH", "/v1/settings", "application/json", `{"loginLockout":{"lockMinutes":30}}`, true},
+		{"update settings, null", "PATCH", "/v1/settings", "application/json", `{"inviteExpiryDays":null}`, false},
+		{"update settings, nested null", "PATCH", "/v1/settings", "application/json", `{"passwordPolicy":{"minLength":null}}`, false},
+		{"update settings, unknown field", "PATCH", "/v1/settings", "application/json", `{"inviteExpiryDays":3,"colour":"blue"}`, false},
+		{"update settings, unknown nested field", "PATCH", "/v1/settings", "application/json", `{"passwordPolicy":{"maxLength":300}}`, false},
+		{"update settings, out of range", "PATCH", "/v1/settings", "application/json", `{"passwordPolicy":{"minLength":7}}`, false},
+		{"update settings, string number", "PATCH", "/v1/settings", "application/json", `{"sessionTtlHours":"12"}`, false},
+		{"update settings, super_admin by default", "PATCH", "/v1/settings", "application/json", `{"defaultInviteRole":"super_admin"}`, false},
+		{"update settings, 101 domains", "PATCH", "/v1/settings", "application/json",
+			`{"allowedEmailDomains":[` + strings.Repeat(`"example.com",`, 100) + `"example.com"]}`, false},
+		{"update settings, sender with a display name", "PATCH", "/v1/settings", "application/json", `{"senderEmail":"Usher <usher@example.com>"}`, false},
+		{"update settings, no sender", "PATCH", "/v1/settings", "application/json", `{"senderEmail":""}`, true},
+		{"update settings, ftp link", "PATCH", "/v1/settings", "application/json", `{"inviteUrlBase":"ftp://acme.example/accept"}`, false},
+		{"reset settings", "POST", "/v1/settings/reset", "", ``, true},
+		{"reset settings with {}", "POST", "/v1/settings/reset", "application/json", `{}`, true},
+		{"reset settings with a field", "POST", "/v1/settings/reset", "application/json", `{"inviteExpiryDays":7}`, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
