@@ -112,12 +112,14 @@ func (a *App) RunCleanup(ctx context.Context, stopBy time.Time) (store.CleanupRe
 // seconds before the Lambda deadline; a failure is returned so that the
 // schedule's retry policy and dead-letter queue see it.
 func StartCleanup() {
-	a := fromEnv()
-	lambda.Start(func(ctx context.Context, _ events.EventBridgeEvent) (store.CleanupReport, error) {
-		stopBy, ok := ctx.Deadline()
-		if !ok {
-			stopBy = time.Now().Add(4 * time.Minute)
-		}
-		return a.RunCleanup(ctx, stopBy)
-	})
+	lambda.Start(fromEnv().CleanupHandler)
+}
+
+// CleanupHandler handles the schedule's event.
+func (a *App) CleanupHandler(ctx context.Context, _ events.EventBridgeEvent) (store.CleanupReport, error) {
+	stopBy, ok := ctx.Deadline()
+	if !ok {
+		stopBy = time.Now().Add(4 * time.Minute)
+	}
+	return a.RunCleanup(ctx, stopBy)
 }
