@@ -40,8 +40,10 @@ template:
 	$(GO) run ./cmd/gentemplate
 
 ## deploy: build and deploy with AWS SAM (first time: sam deploy --guided)
+# sam build (BuildMethod go1.x) runs `go build` in each CodeUri for linux/arm64;
+# GOFLAGS carries the Lambda build flags into it.
 deploy:
-	sam build
+	CGO_ENABLED=0 GOFLAGS="-tags=lambda.norpc -trimpath" sam build
 	sam deploy
 
 ## bench: Go benchmarks of the hot paths
