@@ -10,10 +10,12 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -23,6 +25,7 @@ import (
 	"github.com/usherhq/usher/pkg/password"
 	"github.com/usherhq/usher/pkg/problem"
 	"github.com/usherhq/usher/pkg/routes"
+	"github.com/usherhq/usher/pkg/settings"
 	"github.com/usherhq/usher/pkg/store"
 	"github.com/usherhq/usher/pkg/testenv"
 	"github.com/usherhq/usher/pkg/token"
@@ -30,8 +33,13 @@ import (
 
 func TestMain(m *testing.M) { testenv.Main(m) }
 
-// authorizerEvent is the file in events/ that is not a route's event.
-const authorizerEvent = "authorizer"
+// authorizerEvent and cleanupEvent are the files in events/ that are not a
+// route's event: the authorizer's request and the cleanup schedule's event
+// (which cleanup_event_test.go feeds to its function).
+const (
+	authorizerEvent = "authorizer"
+	cleanupEvent    = routes.CleanupFunction
+)
 
 // Links and sender of the test instance's settings.
 const (
@@ -122,6 +130,14 @@ var wantOutcome = map[string]outcome{
 	"workspace-members-put":    {status: 201, setup: givenOther(""), check: memberAdded},
 	"workspace-members-delete": {status: 204, setup: givenOther(store.WorkspaceMember), check: memberRemoved},
 	"user-workspaces-list":     {status: 200, setup: givenWorkspace, check: listsOwnMembership},
+
+	// The instance routes: the bootstrap counted and audited its
+	// super_admin; the settings start at the test instance's defaults.
+	"insights-get":      {status: 200, check: countsSelf},
+	"audit-events-list": {status: 200, check: listsBootstrapEvent},
+	"settings-get":      {status: 200, check: isSettings(defaultSettings)},
+	"settings-update":   {status: 200, check: settingsUpdated},
+	"settings-reset":    {status: 200, setup: givenOverrides, check: settingsReset},
 }
 
 func field(key, want string) func(*testing.T, result) {
@@ -563,6 +579,193 @@ func listsOwnMembership(t *testing.T, r result) {
 	}
 }
 
+// num reads a number at a path of nested objects of the body.
+func num(t *testing.T, body map[string]any, path ...string) float64 {
+	t.Helper()
+	var v any = body
+	for _, k := range path {
+		m, _ := v.(map[string]any)
+		v = m[k]
+	}
+	n, ok := v.(float64)
+	if !ok {
+		t.Errorf("body %s = %#v, want a number", strings.Join(path, "."), v)
+	}
+	return n
+}
+
+// countsSelf: the insights count the bootstrap super_admin, and the
+// requests of the last seven days are there, today last.
+func countsSelf(t *testing.T, r result) {
+	t.Helper()
+	if n := num(t, r.body, "users", "total"); n < 1 {
+		t.Errorf("users.total = %v, want at least 1", n)
+	}
+	if n := num(t, r.body, "users", "active"); n < 1 {
+		t.Errorf("users.active = %v, want at least 1", n)
+	}
+	if n := num(t, r.body, "users", "byRole", "super_admin"); n < 1 {
+		t.Errorf("users.byRole.super_admin = %v, want at least 1", n)
+	}
+	for _, role := range auth.RoleNames() {
+		num(t, r.body, "users", "byRole", role)
+	}
+	req, _ := r.body["requests"].(map[string]any)
+	days, _ := req["last7Days"].([]any)
+	if len(days) != 7 {
+		t.Fatalf("requests.last7Days = %v, want 7 days", req["last7Days"])
+	}
+	last, _ := days[6].(map[string]any)
+	if today := time.Now().UTC().Format("2006-01-02"); last["date"] != today || last["count"] != req["today"] {
+		t.Errorf("last day = %v, requests.today = %v, want today %s with today's count", last, req["today"], today)
+	}
+}
+
+// listsBootstrapEvent: the sample lists user.created events; the bootstrap
+// recorded one for its super_admin.
+func listsBootstrapEvent(t *testing.T, r result) {
+	t.Helper()
+	if action := r.ev.QueryStringParameters["action"]; action != "user.created" {
+		t.Fatalf("the sample's action = %q, want user.created", action)
+	}
+	its := items(t, r)
+	for _, it := range its {
+		if it["action"] != "user.created" {
+			t.Errorf("item %v is not a user.created event", it)
+		}
+	}
+	for _, it := range its {
+		target, _ := it["target"].(map[string]any)
+		actor, _ := it["actor"].(map[string]any)
+		if target["type"] == "user" && target["id"] == r.self.ID {
+			if actor["type"] != "system" {
+				t.Errorf("the bootstrap event's actor = %v, want the system", actor)
+			}
+			return
+		}
+	}
+	t.Errorf("items = %v, want the bootstrap's user.created for %s", its, r.self.ID)
+}
+
+// defaultSettings are the test instance's settings without overrides.
+func defaultSettings() settings.Settings {
+	return settings.Defaults(senderEmail, inviteURLBase, resetURLBase)
+}
+
+// isSettings compares the body with the settings (as JSON).
+func isSettings(want func() settings.Settings) func(*testing.T, result) {
+	return func(t *testing.T, r result) {
+		t.Helper()
+		b, _ := json.Marshal(want())
+		var w map[string]any
+		_ = json.Unmarshal(b, &w)
+		if !reflect.DeepEqual(r.body, w) {
+			t.Errorf("body = %v\nwant %v", r.body, w)
+		}
+	}
+}
+
+// inForce reads the settings as every function would: the stored overrides
+// laid over the defaults.
+func inForce(t *testing.T, r result) settings.Settings {
+	t.Helper()
+	raw, _, err := r.app.Store.SettingsOverrides(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := settings.Effective(defaultSettings(), raw)
+	if err != nil {
+		t.Fatalf("stored overrides %s: %v", raw, err)
+	}
+	return s
+}
+
+// sampleSettings are the defaults with the settings-update sample's changes.
+func sampleSettings() settings.Settings {
+	s := defaultSettings()
+	s.InviteExpiryDays, s.PasswordPolicy.MinLength = 3, 14
+	return s
+}
+
+// settingsUpdated: the sample's two settings are in force, answered and
+// stored; every other setting, in passwordPolicy too, kept its default.
+func settingsUpdated(t *testing.T, r result) {
+	t.Helper()
+	asked := sampleBody(t, r.ev)
+	if asked["inviteExpiryDays"] != 3.0 || !reflect.DeepEqual(asked["passwordPolicy"], map[string]any{"minLength": 14.0}) {
+		t.Fatalf("the sample's body = %v, want inviteExpiryDays 3 and passwordPolicy.minLength 14", asked)
+	}
+	isSettings(sampleSettings)(t, r)
+	if got := inForce(t, r); !reflect.DeepEqual(got, sampleSettings()) {
+		t.Errorf("stored settings = %+v\nwant %+v", got, sampleSettings())
+	}
+	// The process that made the change forgets its cached settings at once.
+	if got, err := r.app.HTTP.Settings.Get(context.Background()); err != nil || !reflect.DeepEqual(got, sampleSettings()) {
+		t.Errorf("settings in force = %+v (%v)\nwant %+v", got, err, sampleSettings())
+	}
+	again := runSample(t, r, "settings-get")
+	if !reflect.DeepEqual(again, r.body) {
+		t.Errorf("GET /v1/settings after the change = %v\nwant %v", again, r.body)
+	}
+}
+
+// givenOverrides stores the settings-update sample's overrides, and makes
+// the app's settings source read them.
+func givenOverrides(t *testing.T, r *result) {
+	t.Helper()
+	err := r.app.Store.SaveSettings(context.Background(), nil, []byte(`{"inviteExpiryDays":3,"passwordPolicy":{"minLength":14}}`), 0,
+		[]string{"inviteExpiryDays", "passwordPolicy.minLength"})
+	if err != nil {
+		t.Fatalf("storing overrides: %v", err)
+	}
+	if got := inForce(t, *r); !reflect.DeepEqual(got, sampleSettings()) {
+		t.Fatalf("settings after the setup = %+v, want the overrides in force", got)
+	}
+	if got, err := r.app.HTTP.Settings.Get(context.Background()); err != nil || got.InviteExpiryDays != 3 {
+		t.Fatalf("the app's settings after the setup = %+v (%v), want the overrides in force", got, err)
+	}
+}
+
+// settingsReset: the defaults are back, in the answer, in the table and in
+// force.
+func settingsReset(t *testing.T, r result) {
+	t.Helper()
+	isSettings(defaultSettings)(t, r)
+	raw, _, err := r.app.Store.SettingsOverrides(context.Background())
+	if err != nil || raw != nil {
+		t.Errorf("stored overrides after the reset = %s (%v), want none", raw, err)
+	}
+	if got, err := r.app.HTTP.Settings.Get(context.Background()); err != nil || !reflect.DeepEqual(got, defaultSettings()) {
+		t.Errorf("settings in force = %+v (%v)\nwant the defaults", got, err)
+	}
+	if again := runSample(t, r, "settings-get"); !reflect.DeepEqual(again, r.body) {
+		t.Errorf("GET /v1/settings after the reset = %v\nwant %v", again, r.body)
+	}
+}
+
+// runSample sends another route's sample event, as the bootstrap
+// super_admin, to that route's function of the same app; it wants 200.
+func runSample(t *testing.T, r result, name string) map[string]any {
+	t.Helper()
+	rt, ok := routes.ByName(name)
+	if !ok {
+		t.Fatalf("no route %s", name)
+	}
+	var ev events.APIGatewayV2HTTPRequest
+	decodeFile(t, eventFiles(t)[name], &ev)
+	ev.RequestContext.Authorizer.Lambda["principalId"] = r.self.ID
+	ev.RequestContext.Authorizer.Lambda["tokenId"] = r.ev.RequestContext.Authorizer.Lambda["tokenId"]
+	res, err := r.app.HTTP.Lambda(rt)(context.Background(), ev)
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("%s: status %d (%v): %s", name, res.StatusCode, err, res.Body)
+	}
+	var body map[string]any
+	if err := json.Unmarshal([]byte(res.Body), &body); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return body
+}
+
 // eventFiles returns the events/*.json files by name without the extension.
 func eventFiles(t *testing.T) map[string]string {
 	t.Helper()
@@ -630,7 +833,7 @@ func TestEveryRouteHasASampleEvent(t *testing.T) {
 		t.Errorf("no events/%s.json", authorizerEvent)
 	}
 	for name := range files {
-		if _, ok := routes.ByName(name); !ok && name != authorizerEvent {
+		if _, ok := routes.ByName(name); !ok && name != authorizerEvent && name != cleanupEvent {
 			t.Errorf("events/%s.json names no route of routes.All", name)
 		}
 	}

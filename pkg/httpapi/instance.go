@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/usherhq/usher/pkg/routes"
 	"github.com/usherhq/usher/pkg/settings"
 	"github.com/usherhq/usher/pkg/store"
+	"github.com/usherhq/usher/pkg/validate"
 )
 
 // AuditActions lists every action the audit trail records.
@@ -70,22 +72,25 @@ func (s *Server) current(r *http.Request) (settings.Settings, []byte, int64, err
 	if err != nil {
 		return settings.Settings{}, nil, 0, err
 	}
-	d, err := s.Settings.Get(r.Context())
-	if st, ok := s.Settings.(*settings.Stored); ok {
-		d = st.Defaults
-	}
-	if err != nil {
-		return settings.Settings{}, nil, 0, err
-	}
-	eff, err := settings.Effective(d, raw)
+	eff, err := settings.Effective(s.defaults(r), raw)
 	return eff, raw, version, err
 }
 
+// defaults are the settings before overrides: the deployment's.
+func (s *Server) defaults(r *http.Request) settings.Settings {
+	if st, ok := s.Settings.(*settings.Stored); ok {
+		return st.Defaults
+	}
+	d, _ := s.Settings.Get(r.Context()) // a fixed source (tests): its values are the defaults
+	return d
+}
+
 func settingsGet(s *Server, w http.ResponseWriter, r *http.Request) error {
-	eff, _, _, err := s.current(r)
+	eff, _, version, err := s.current(r)
 	if err != nil {
 		return err
 	}
+	w.Header().Set("ETag", etag(version+1))
 	return writeJSON(w, http.StatusOK, eff)
 }
 
@@ -115,38 +120,125 @@ type settingsPatch struct {
 	}] `json:"loginLockout"`
 }
 
+// normalised turns a decoded patch into the overrides to store: trimmed,
+// normalised values (as validation sees them), nulls refused, empty refused.
+func (p settingsPatch) normalised() (map[string]any, error) {
+	var f problem.Fields
+	out := map[string]any{}
+	str := func(name string, o Opt[string], norm func(string) string) {
+		switch {
+		case o.Null:
+			f.Add(name, "must not be null: use POST /v1/settings/reset to go back to the defaults")
+		case o.Set:
+			out[name] = norm(o.V)
+		}
+	}
+	integer := func(into map[string]any, name, field string, o Opt[int]) {
+		switch {
+		case o.Null:
+			f.Add(field, "must not be null")
+		case o.Set:
+			into[name] = o.V
+		}
+	}
+	boolean := func(into map[string]any, name, field string, o Opt[bool]) {
+		switch {
+		case o.Null:
+			f.Add(field, "must not be null")
+		case o.Set:
+			into[name] = o.V
+		}
+	}
+	trim := strings.TrimSpace
+	str("instanceName", p.InstanceName, func(v string) string { n, _ := validate.Name(v); return orRaw(n, v) })
+	str("senderEmail", p.SenderEmail, func(v string) string { e, _ := validate.Email(v); return orRaw(e, v) })
+	str("inviteUrlBase", p.InviteURLBase, trim)
+	str("passwordResetUrlBase", p.PasswordResetURLBase, trim)
+	str("defaultInviteRole", p.DefaultInviteRole, trim)
+	integer(out, "inviteExpiryDays", "inviteExpiryDays", p.InviteExpiryDays)
+	integer(out, "sessionTtlHours", "sessionTtlHours", p.SessionTTLHours)
+	integer(out, "invitesPerHourPerActor", "invitesPerHourPerActor", p.InvitesPerHourPerActor)
+	switch {
+	case p.AllowedEmailDomains.Null:
+		f.Add("allowedEmailDomains", "must not be null: use [] for any domain")
+	case p.AllowedEmailDomains.Set:
+		ds := []string{}
+		for _, d := range p.AllowedEmailDomains.V {
+			ds = append(ds, strings.ToLower(trim(d)))
+		}
+		out["allowedEmailDomains"] = ds
+	}
+	if p.PasswordPolicy.Null {
+		f.Add("passwordPolicy", "must not be null")
+	} else if p.PasswordPolicy.Set {
+		pp, v := map[string]any{}, p.PasswordPolicy.V
+		integer(pp, "minLength", "passwordPolicy.minLength", v.MinLength)
+		boolean(pp, "requireUppercase", "passwordPolicy.requireUppercase", v.RequireUppercase)
+		boolean(pp, "requireLowercase", "passwordPolicy.requireLowercase", v.RequireLowercase)
+		boolean(pp, "requireNumber", "passwordPolicy.requireNumber", v.RequireNumber)
+		boolean(pp, "requireSymbol", "passwordPolicy.requireSymbol", v.RequireSymbol)
+		boolean(pp, "rejectCommon", "passwordPolicy.rejectCommon", v.RejectCommon)
+		if len(pp) > 0 {
+			out["passwordPolicy"] = pp
+		}
+	}
+	if p.LoginLockout.Null {
+		f.Add("loginLockout", "must not be null")
+	} else if p.LoginLockout.Set {
+		ll := map[string]any{}
+		integer(ll, "maxAttempts", "loginLockout.maxAttempts", p.LoginLockout.V.MaxAttempts)
+		integer(ll, "lockMinutes", "loginLockout.lockMinutes", p.LoginLockout.V.LockMinutes)
+		if len(ll) > 0 {
+			out["loginLockout"] = ll
+		}
+	}
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, problem.Invalid(problem.FieldError{Field: "body", Message: "give at least one setting to change"})
+	}
+	return out, nil
+}
+
+// orRaw keeps the value as sent when it does not normalise: validation then
+// names the field.
+func orRaw(normalised, raw string) string {
+	if normalised == "" {
+		return raw
+	}
+	return normalised
+}
+
 func settingsUpdate(s *Server, w http.ResponseWriter, r *http.Request) error {
 	var p settingsPatch
 	if err := decode(r, &p, true); err != nil {
 		return err
 	}
-	body, _ := r.Context().Value(bodyKey{}).([]byte)
-	if strings.Contains(string(body), "null") {
-		// A null would erase a default rather than set a value.
-		var f problem.Fields
-		for _, n := range nulls(body) {
-			f.Add(n, "must not be null: use POST /v1/settings/reset to go back to the defaults")
-		}
-		if err := f.Err(); err != nil {
-			return err
-		}
+	patch, err := p.normalised()
+	if err != nil {
+		return err
+	}
+	body, _ := json.Marshal(patch)
+	want, err := ifMatch(r)
+	if err != nil {
+		return err
 	}
 	for attempt := 0; ; attempt++ {
 		_, raw, version, err := s.current(r)
 		if err != nil {
 			return err
 		}
+		if want != 0 && want != version+1 { // the ETag is version+1: "1" for the defaults
+			return problem.ErrPreconditionFailed
+		}
 		merged, fields, err := settings.Merge(raw, body)
 		if err != nil {
-			return problem.Invalid(problem.FieldError{Field: "body", Message: "must be a JSON object of settings"})
+			return err
 		}
-		d, _ := s.Settings.Get(r.Context())
-		if st, ok := s.Settings.(*settings.Stored); ok {
-			d = st.Defaults
-		}
-		eff, err := settings.Effective(d, merged)
+		eff, err := settings.Effective(s.defaults(r), merged)
 		if err != nil {
-			return problem.Invalid(problem.FieldError{Field: "body", Message: "has a value of the wrong type"})
+			return err
 		}
 		if bad := eff.Validate(auth.ValidRole); len(bad) > 0 {
 			var f problem.Fields
@@ -156,7 +248,7 @@ func settingsUpdate(s *Server, w http.ResponseWriter, r *http.Request) error {
 			return f.Err()
 		}
 		err = s.Store.SaveSettings(r.Context(), caller(r, routes.InstanceManage), merged, version, fields)
-		if e := problem.As(err); err != nil && e.Code == "settings_changed" && attempt < 3 {
+		if e := problem.As(err); err != nil && e.Code == "settings_changed" && attempt < 3 && want == 0 {
 			continue
 		}
 		if err != nil {
@@ -165,6 +257,7 @@ func settingsUpdate(s *Server, w http.ResponseWriter, r *http.Request) error {
 		if st, ok := s.Settings.(*settings.Stored); ok {
 			st.Forget()
 		}
+		w.Header().Set("ETag", etag(version+1))
 		return writeJSON(w, http.StatusOK, eff)
 	}
 }
@@ -184,24 +277,4 @@ func settingsReset(s *Server, w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, eff)
-}
-
-// nulls names the fields of a settings patch that are null (one level deep).
-func nulls(body []byte) []string {
-	var m map[string]any
-	_ = jsonUnmarshal(body, &m)
-	var out []string
-	for k, v := range m {
-		if v == nil {
-			out = append(out, k)
-		}
-		if sub, ok := v.(map[string]any); ok {
-			for sk, sv := range sub {
-				if sv == nil {
-					out = append(out, k+"."+sk)
-				}
-			}
-		}
-	}
-	return out
 }

@@ -263,3 +263,22 @@ func TestSettings(t *testing.T) {
 	_, viewerKey := e.userWithKey(uniq(t, "v"), "viewer")
 	want(t, e.call("PATCH", "/v1/settings", viewerKey, map[string]any{"inviteExpiryDays": 30}), 403, "forbidden")
 }
+
+func TestSettingsAreNormalisedAndConditional(t *testing.T) {
+	e := newEnv(t)
+	g := e.call("GET", "/v1/settings", e.admin, nil)
+	tag := g.Header.Get("ETag")
+	up := e.call("PATCH", "/v1/settings", e.admin, map[string]any{"instanceName": "  Padded  ", "senderEmail": " Ops@Example.COM",
+		"allowedEmailDomains": []any{"Example.com "}}, "If-Match", tag)
+	want(t, up, 200)
+	if up.str("instanceName") != "Padded" || up.str("senderEmail") != "ops@example.com" || up.JSON()["allowedEmailDomains"].([]any)[0] != "example.com" {
+		t.Fatalf("not normalised: %s", up.Body)
+	}
+	want(t, e.call("POST", "/v1/invitations", e.admin, map[string]any{"email": "someone@EXAMPLE.com", "sendEmail": false}), 201)
+	want(t, e.call("PATCH", "/v1/settings", e.admin, map[string]any{"instanceName": "Stale"}, "If-Match", tag), 412, "precondition_failed")
+	want(t, e.call("PATCH", "/v1/settings", e.admin, map[string]any{}), 400, "invalid_request")
+	want(t, e.call("PATCH", "/v1/settings", e.admin, map[string]any{"passwordPolicy": map[string]any{}}), 400, "invalid_request")
+	if n := len(items(e.call("GET", "/v1/audit-events?action=settings.updated", e.admin, nil))); n != 1 {
+		t.Fatalf("%d settings.updated events, want 1", n)
+	}
+}

@@ -182,5 +182,3 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 }
 
 func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
-
-func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

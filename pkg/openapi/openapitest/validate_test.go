@@ -338,10 +338,10 @@ func TestValidateResponse(t *testing.T) {
 			auditPage(withoutField(t, event("user.created", `{"type":"user","id":"u_1"}`), "details")), false},
 		{"audit event, target with a name", "GET", "/v1/audit-events", 200, stdHeader("application/json"),
 			auditPage(withField(t, event("user.created", `{"type":"user","id":"u_1"}`), "target", map[string]any{"type": "user", "id": "u_2", "name": "Bo"})), false},
-		{"settings", "GET", "/v1/settings", 200, stdHeader("application/json"), settings, true},
-		{"settings, limited domains, no sender", "GET", "/v1/settings", 200, stdHeader("application/json"),
+		{"settings", "GET", "/v1/settings", 200, withETag(stdHeader("application/json")), settings, true},
+		{"settings, limited domains, no sender", "GET", "/v1/settings", 200, withETag(stdHeader("application/json")),
 			withField(t, withField(t, settings, "allowedEmailDomains", []string{"example.com", "example.org"}), "senderEmail", ""), true},
-		{"settings updated", "PATCH", "/v1/settings", 200, stdHeader("application/json"), withField(t, settings, "inviteExpiryDays", 3), true},
+		{"settings updated", "PATCH", "/v1/settings", 200, withETag(stdHeader("application/json")), withField(t, settings, "inviteExpiryDays", 3), true},
 		{"settings reset", "POST", "/v1/settings/reset", 200, stdHeader("application/json"), settings, true},
 		{"settings without loginLockout", "GET", "/v1/settings", 200, stdHeader("application/json"), withoutField(t, settings, "loginLockout"), false},
 		{"settings, partial password policy", "GET", "/v1/settings", 200, stdHeader("application/json"),
@@ -707,6 +707,7 @@ func TestIdempotencyKey(t *testing.T) {
 		{"/v1/workspaces", `{"name":"Ops"}`, strings.Repeat("k", 256), false},
 		{"/v1/invitations", `{"email":"a@example.com"}`, "3f9c0a52-8f1e-4c3b-9a57-2b1d6f0e7c11", true},
 		{"/v1/invitations", `{"email":"a@example.com"}`, strings.Repeat("k", 256), false},
+		{"/v1/invitations", `{"email":"a@example.com"}`, "clé-1", false},
 	} {
 		req := httptest.NewRequest("POST", tc.path, strings.NewReader(tc.body))
 		req.Header.Set("Content-Type", "application/json")
