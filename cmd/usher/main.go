@@ -3,6 +3,7 @@
 //	usher dev                      run the API locally with DynamoDB Local and the SES emulator
 //	usher bootstrap --table T      create the first super_admin and an API key (real AWS or local)
 //	usher cleanup --table T        run the scheduled cleanup once against a table
+//	usher check --table T          scan a table for broken invariants
 //	usher invoke FUNCTION [EVENT]  run a function's real binary under a local Lambda Runtime API
 //	usher version                  print the version
 package main
@@ -29,7 +30,9 @@ const usage = `usage:
   usher dev [--port N] [--email E] [--dir .local]
   usher bootstrap --table T [--email E] [--name N]
   usher cleanup --table T
+  usher check --table T                scan a table for broken invariants (counters, copies, guards)
   usher invoke FUNCTION [EVENT.json]   (event from stdin when no file)
+  usher bench [--quick]                measure cost, scale, latency and binaries (make bench)
   usher version
 `
 
@@ -50,6 +53,10 @@ func main() {
 		err = cleanup(ctx, os.Args[2:], os.Stdout)
 	case "invoke":
 		err = invoke(ctx, os.Args[2:])
+	case "check":
+		err = check(ctx, os.Args[2:], os.Stdout)
+	case "bench":
+		err = bench(ctx, os.Args[2:])
 	case "version", "--version", "-v":
 		fmt.Println("usher", config.Version)
 	case "help", "-h", "--help":

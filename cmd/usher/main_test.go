@@ -46,3 +46,16 @@ func TestCleanupCommandReports(t *testing.T) {
 		t.Fatal("cleanup without --table: no error")
 	}
 }
+
+func TestCheckCommand(t *testing.T) {
+	table := testenv.NewTable(t)
+	t.Setenv("DYNAMODB_ENDPOINT", testenv.Endpoint())
+	var out bytes.Buffer
+	if err := bootstrap(context.Background(), []string{"--table", table}, &out); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := check(context.Background(), []string{"--table", table}, &out); err != nil || !strings.Contains(out.String(), "consistent") {
+		t.Fatalf("check: %v\n%s", err, out.String())
+	}
+}

@@ -73,6 +73,16 @@ func newEnvOn(t *testing.T, endpoint, ses, table string) *env {
 	t.Cleanup(srv.Close)
 	e := &env{t: t, app: a, url: srv.URL, logs: logs}
 	t.Cleanup(func() {
+		// Whatever the test did, the table must be consistent afterwards.
+		if table != "" && !t.Failed() && endpoint == testenv.Endpoint() {
+			problems, err := a.Store.Check(context.Background(), testenv.Client())
+			if err != nil {
+				t.Errorf("consistency check: %v", err)
+			}
+			for _, p := range problems {
+				t.Errorf("inconsistent table: %s", p)
+			}
+		}
 		out := logs.String()
 		if t.Failed() {
 			for _, line := range strings.Split(out, "\n") {
