@@ -230,8 +230,12 @@ func (r *resolver) resolve(v any) (string, error) {
 			}
 			delim, _ := a[0].(string)
 			items, ok := a[1].([]any)
-			if !ok {
-				return "", fmt.Errorf("Fn::Join of a non-literal list")
+			if !ok { // a list parameter, say: CloudFormation gives it comma separated
+				s, err := r.resolve(a[1])
+				if err != nil {
+					return "", err
+				}
+				return strings.ReplaceAll(s, ",", delim), nil
 			}
 			var parts []string
 			for _, it := range items {

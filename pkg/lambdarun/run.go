@@ -220,6 +220,8 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		return res, fmt.Errorf("lambdarun: runtime API: %w", err)
 	}
 	api := newRuntimeAPI(res.RequestID, o)
+	mem := &memSampler{}
+	api.onCall = mem.sample // the function is alive while it calls the API
 	srv := &http.Server{Handler: api.handler(), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	defer func() {
@@ -242,8 +244,12 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	var waitErr error
 	exited := make(chan struct{})
 	go func() { waitErr = cmd.Wait(); close(exited) }()
-	mem := &memSampler{pid: cmd.Process.Pid}
+	mem.setPID(cmd.Process.Pid)
+	mem.sample()
 	go mem.loop(exited)
+	// Our own peak, an upper bound of what the exec may have folded into the
+	// child's ru_maxrss (see maxRSSKB).
+	selfKB := vmHWMKB(os.Getpid())
 
 	// stop kills the process (sampling its memory one last time) and waits
 	// until it and its output are gone.
@@ -255,7 +261,10 @@ func Run(ctx context.Context, o Options) (Result, error) {
 			killTree(cmd.Process)
 			<-exited
 		}
-		res.MaxMemoryKB = max(mem.peakKB(), maxRSSKB(cmd.ProcessState))
+		res.MaxMemoryKB = mem.peakKB()
+		if kb := maxRSSKB(cmd.ProcessState); kb > selfKB {
+			res.MaxMemoryKB = max(res.MaxMemoryKB, kb)
+		}
 		res.Logs = logs.String()
 	}
 	fail := func(fe *FunctionError, withOutput bool) (Result, error) {
@@ -294,7 +303,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	case <-initTimer.C:
 		res.InitDuration = o.InitTimeout
 		return fail(&FunctionError{Type: TypeTimeout, Phase: PhaseInit,
-			Message: fmt.Sprintf("Init timed out after %.2f seconds: the function never asked for an event", o.InitTimeout.Seconds())}, true)
+			Message: "Init timed out after " + seconds(o.InitTimeout) + ": the function never asked for an event"}, true)
 	case <-ctx.Done():
 		res.InitDuration = time.Since(start)
 		stop()
@@ -318,7 +327,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	case <-timer.C:
 		res.Duration = o.Timeout
 		return fail(&FunctionError{Type: TypeTimeout, Phase: PhaseInvoke,
-			Message: fmt.Sprintf("Task timed out after %.2f seconds", o.Timeout.Seconds())}, true)
+			Message: "Task timed out after " + seconds(o.Timeout)}, true)
 	case <-ctx.Done():
 		res.Duration = time.Since(api.handoff)
 		stop()
@@ -363,6 +372,15 @@ func environment(o Options, bin, apiAddr string) []string {
 	return append(env, o.Env...)
 }
 
+// seconds formats d as Lambda does ("3.00 seconds"), with more digits when
+// two would hide a sub-second timeout.
+func seconds(d time.Duration) string {
+	if d%(10*time.Millisecond) != 0 {
+		return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + " seconds"
+	}
+	return fmt.Sprintf("%.2f seconds", d.Seconds())
+}
+
 func defaultName(bin string) string {
 	base := strings.TrimSuffix(filepath.Base(bin), ".exe")
 	if base == "bootstrap" {
@@ -389,6 +407,7 @@ type runtimeAPI struct {
 	outcome    chan outcome        // the first response or error
 	initErr    chan *FunctionError // the first init error
 	closed     chan struct{}       // closed when Run returns
+	onCall     func()              // called first by every handler
 
 	mu        sync.Mutex
 	handedOut bool
@@ -428,7 +447,10 @@ func (rt *runtimeAPI) handler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusNotFound, "InvalidRequest", "no such Runtime API path: "+r.Method+" "+r.URL.Path)
 	})
-	return mux
+	if rt.onCall == nil {
+		return mux
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { rt.onCall(); mux.ServeHTTP(w, r) })
 }
 
 func (rt *runtimeAPI) next(w http.ResponseWriter, r *http.Request) {
@@ -713,11 +735,18 @@ func (m *memSampler) loop(exited <-chan struct{}) {
 	}
 }
 
-func (m *memSampler) sample() {
-	kb := vmHWMKB(m.pid)
+func (m *memSampler) setPID(pid int) {
 	m.mu.Lock()
-	m.peak = max(m.peak, kb)
+	m.pid = pid
 	m.mu.Unlock()
+}
+
+func (m *memSampler) sample() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.pid != 0 {
+		m.peak = max(m.peak, vmHWMKB(m.pid))
+	}
 }
 
 func (m *memSampler) peakKB() int64 {

@@ -449,3 +449,45 @@ func TestLogTail(t *testing.T) {
 		t.Errorf("tail %q", tail)
 	}
 }
+
+// TestRunMemoryIsTheFunctions checks that the parent's memory does not count:
+// on Linux ru_maxrss of a child started by Go includes the parent's
+// high-water mark.
+func TestRunMemoryIsTheFunctions(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("Linux only")
+	}
+	ballast := make([]byte, 128<<20)
+	for i := 0; i < len(ballast); i += 4096 {
+		ballast[i] = 1
+	}
+	res, err := run(t, "echo", Options{Event: []byte(`{}`)})
+	runtime.KeepAlive(ballast)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.MaxMemoryKB == 0 || res.MaxMemoryKB > 64*1024 {
+		t.Errorf("max memory %d KiB: not the small function's own", res.MaxMemoryKB)
+	}
+}
+
+// TestRunAWSLambdaGoPanic runs a handler that panics under aws-lambda-go,
+// which reports the panic through /error and then exits.
+func TestRunAWSLambdaGoPanic(t *testing.T) {
+	t.Parallel()
+	bin := filepath.Join(t.TempDir(), "panicfn", "bootstrap")
+	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", bin, "./testdata/panicfn")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	res, err := Run(context.Background(), Options{Binary: bin, Event: []byte(`{}`)})
+	t.Logf("err=%v\n%s\n%s", err, res.Report(), res.Logs)
+	fe := functionError(t, res, err)
+	if fe.Message != "handler blew up" || fe.Phase != PhaseInvoke || len(fe.StackTrace) == 0 {
+		t.Errorf("error %+v", fe)
+	}
+	if !strings.Contains(strings.Join(fe.StackTrace, "\n"), "main.func1 (panicfn/main.go:14)") {
+		t.Errorf("stack %q lacks the handler", fe.StackTrace)
+	}
+}

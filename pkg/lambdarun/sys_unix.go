@@ -15,9 +15,11 @@ func killTree(p *os.Process) {
 	_ = p.Kill()
 }
 
-// maxRSSKB is the peak resident set size of an exited process in KiB, from
-// the rusage that wait4 returned (ru_maxrss is in bytes on Darwin, KiB
-// elsewhere).
+// maxRSSKB is the ru_maxrss of an exited process in KiB (it is in bytes on
+// Darwin). On Linux it is at least usher's own peak at the time of the exec:
+// Go starts children with clone(CLONE_VFORK|CLONE_VM), and the kernel folds
+// the high-water mark of that shared, pre-exec memory into the child's
+// maxrss. Run only trusts it when it exceeds that.
 func maxRSSKB(ps *os.ProcessState) int64 {
 	if ps == nil {
 		return 0
