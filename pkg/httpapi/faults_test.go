@@ -19,7 +19,9 @@ type flow struct {
 var flows = []flow{
 	{"invite with mail", func(t *testing.T, e *env) func() resp {
 		email := uniq(t, "fault")
-		return func() resp { return e.call("POST", "/v1/invitations", e.admin, map[string]any{"email": email, "name": "F"}) }
+		return func() resp {
+			return e.call("POST", "/v1/invitations", e.admin, map[string]any{"email": email, "name": "F"})
+		}
 	}},
 	{"accept", func(t *testing.T, e *env) func() resp {
 		r := e.call("POST", "/v1/invitations", e.admin, map[string]any{"email": uniq(t, "acc"), "name": "A", "sendEmail": false})

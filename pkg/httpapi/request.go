@@ -55,6 +55,10 @@ func readBody(r *http.Request) ([]byte, error) {
 // mass-assignment guard). required says whether an empty body is an error.
 func decode(r *http.Request, dst any, required bool) error {
 	body, _ := r.Context().Value(bodyKey{}).([]byte)
+	return decodeBytes(body, dst, required)
+}
+
+func decodeBytes(body []byte, dst any, required bool) error {
 	if len(body) == 0 {
 		if required {
 			return problem.Invalid(problem.FieldError{Field: "body", Message: "a JSON object is required"})
@@ -63,6 +67,9 @@ func decode(r *http.Request, dst any, required bool) error {
 	}
 	if !utf8.Valid(body) {
 		return errInvalidJSON
+	}
+	if err := checkShape(body); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -182,3 +189,63 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 }
 
 func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
+
+// maxDepth bounds how deeply a body may nest; no request needs more than 4.
+const maxDepth = 16
+
+// checkShape refuses what the decoder would otherwise accept quietly: a key
+// given twice in one object (the decoder keeps the last, so a body could
+// look one way to a proxy and another to us) and absurd nesting.
+func checkShape(body []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	type frame struct {
+		object bool
+		keys   map[string]bool
+		key    bool // the next string in this object is a key
+	}
+	var stack []*frame
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return nil // syntax errors are reported by the real decode
+		}
+		var top *frame
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{', '[':
+				if top != nil && top.object {
+					top.key = true
+				}
+				if len(stack) >= maxDepth {
+					return problem.New(http.StatusBadRequest, "invalid_json", "the body nests deeper than 16 levels")
+				}
+				stack = append(stack, &frame{object: t == '{', keys: map[string]bool{}, key: t == '{'})
+			default:
+				stack = stack[:len(stack)-1]
+			}
+		case string:
+			if top != nil && top.object && top.key {
+				if top.keys[t] {
+					return problem.Invalid(problem.FieldError{Field: t, Message: "is given twice"})
+				}
+				top.keys[t] = true
+				top.key = false
+				continue
+			}
+			if top != nil && top.object {
+				top.key = true
+			}
+		default:
+			if top != nil && top.object {
+				top.key = true
+			}
+		}
+	}
+}
