@@ -5,7 +5,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -s -w -X github.com/usherhq/usher/pkg/config.Version=$(VERSION)
 FUNCTIONS := $(notdir $(wildcard functions/*))
 
-.PHONY: dev test build lint template deploy bench sizes clean
+.PHONY: dev test verify build lint template deploy bench sizes clean
 
 ## dev: run the API on 127.0.0.1:3000 with DynamoDB Local and the SES v2 emulator
 dev:
@@ -16,6 +16,16 @@ test:
 	$(GO) vet ./...
 	$(GO) run ./cmd/gentemplate -check
 	$(GO) test -count=1 -timeout 15m ./...
+
+## verify: the longer checks (about 8 minutes): a 60 s soak at concurrency 32 with a
+## consistency check, every fault-injection step, and each fuzz target for FUZZTIME
+FUZZTIME ?= 60s
+verify:
+	USHER_SOAK_SECONDS=60 $(GO) test -count=1 -timeout 15m -run 'TestSoak|TestFaultsAtEveryStep|TestSlowStorage|TestStorageOutage' -v ./pkg/httpapi | grep -E '^(---|===|ok|FAIL|PASS)|soak:|failed at each'
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./pkg/token
+	$(GO) test -run '^$$' -fuzz '^FuzzEmail$$' -fuzztime $(FUZZTIME) ./pkg/validate
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeCursor$$' -fuzztime $(FUZZTIME) ./pkg/store
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./pkg/httpapi
 
 ## build: every function for Lambda (linux/arm64, provided.al2023) into bin/<name>/bootstrap
 build:

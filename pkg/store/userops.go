@@ -276,10 +276,12 @@ func apply(dst *string, v *string) {
 // addUserRewrite adds the writes that take a user from st.user to next.
 func (s *Store) addUserRewrite(t *tx, st *userState, next userItem) {
 	cur := st.user
-	vals := map[string]types.AttributeValue{":v": num(cur.Version), ":t": num(cur.TokenRev)}
+	// The whole item is rewritten: every count kept on it must still be what
+	// was read (memberships change wsCount without touching the version).
+	vals := map[string]types.AttributeValue{":v": num(cur.Version), ":t": num(cur.TokenRev), ":ws": num(cur.WsCount)}
 	for i, c := range next.copies() {
 		if i == 0 {
-			s.put(t, marshal(c), "#version = :v AND #tokenRev = :t", vals, errRetry)
+			s.put(t, marshal(c), "#version = :v AND #tokenRev = :t AND #wsCount = :ws", vals, errRetry)
 			continue
 		}
 		s.put(t, marshal(c), "", nil, nil)
