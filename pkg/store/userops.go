@@ -325,7 +325,8 @@ func (s *Store) addUserRewrite(t *tx, st *userState, next userItem) {
 // DeleteUser deletes a user with everything in its partition, its tokens and
 // its email guard, after decide approves the current user.
 func (s *Store) DeleteUser(ctx context.Context, c *Caller, id string, ifMatch int64, decide func(cur User) error) error {
-	for attempt := 0; attempt < maxAttempts; attempt++ {
+	// Rounds that only removed memberships are progress, not failed attempts.
+	for attempt, rounds := 0, 0; attempt < maxAttempts && rounds < 50; rounds++ {
 		st, err := s.loadUser(ctx, id)
 		if err != nil {
 			return err
@@ -340,7 +341,9 @@ func (s *Store) DeleteUser(ctx context.Context, c *Caller, id string, ifMatch in
 		if cur.WsCount > 0 {
 			// Memberships go first, in transactions of their own; the user
 			// is deleted only when none is left (the condition below).
-			if err := s.leaveWorkspaces(ctx, c, id); err != nil && !errors.Is(err, errRetry) {
+			if err := s.leaveWorkspaces(ctx, c, id); errors.Is(err, errRetry) {
+				attempt++
+			} else if err != nil {
 				return err
 			}
 			continue
@@ -370,6 +373,7 @@ func (s *Store) DeleteUser(ctx context.Context, c *Caller, id string, ifMatch in
 		s.audit(ctx, &t, actorOf(c), "user.deleted", Ref{Type: "user", ID: id}, map[string]any{"email": cur.Email, "role": cur.Role})
 		err = s.commit(ctx, &t)
 		if errors.Is(err, errRetry) {
+			attempt++
 			continue
 		}
 		return err

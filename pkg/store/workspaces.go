@@ -595,7 +595,9 @@ func (s *Store) leaveWorkspaces(ctx context.Context, c *Caller, userID string) e
 		var t tx
 		s.guard(&t, c, now)
 		for _, m := range mems[:n] {
-			s.delMembership(&t, m.WorkspaceID, userID, "", nil, nil)
+			// Conditional: a concurrent removal or role change must not be
+			// counted out twice; it sends us round again instead.
+			s.delMembership(&t, m.WorkspaceID, userID, "#role = :r", map[string]types.AttributeValue{":r": str(m.Role)}, errRetry)
 			expr, cond := "ADD #memberCount :minus", "attribute_exists(PK)"
 			vals := map[string]types.AttributeValue{":minus": num(-1)}
 			var onFail error = errRetry
