@@ -48,7 +48,6 @@ func timeParam(r *http.Request, f *problem.Fields, name string) string {
 
 func auditList(s *Server, w http.ResponseWriter, r *http.Request) error {
 	var f problem.Fields
-	qv := r.URL.Query()
 	action := oneOf(r, &f, "action", AuditActions...)
 	since, until := timeParam(r, &f, "since"), timeParam(r, &f, "until")
 	if since != "" && until != "" && since > until {
@@ -58,7 +57,11 @@ func auditList(s *Server, w http.ResponseWriter, r *http.Request) error {
 	if err := f.Err(); err != nil {
 		return err
 	}
-	p, err := s.Store.ListAudit(r.Context(), store.AuditQuery{ActorID: qv.Get("actorId"), TargetID: qv.Get("targetId"), Action: action,
+	actorID, targetID := idParam(r, &f, "actorId"), auditTarget(r, &f)
+	if err := f.Err(); err != nil {
+		return err
+	}
+	p, err := s.Store.ListAudit(r.Context(), store.AuditQuery{ActorID: actorID, TargetID: targetID, Action: action,
 		Since: since, Until: until, Limit: limit, Cursor: cursor})
 	if err != nil {
 		return err
@@ -257,7 +260,7 @@ func settingsUpdate(s *Server, w http.ResponseWriter, r *http.Request) error {
 		if st, ok := s.Settings.(*settings.Stored); ok {
 			st.Forget()
 		}
-		w.Header().Set("ETag", etag(version+1))
+		w.Header().Set("ETag", etag(version+2)) // the stored version is now version+1
 		return writeJSON(w, http.StatusOK, eff)
 	}
 }
@@ -277,4 +280,18 @@ func settingsReset(s *Server, w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, eff)
+}
+
+// auditTarget reads targetId: an id, or an email (failed logins of unknown
+// addresses are recorded against the address).
+func auditTarget(r *http.Request, f *problem.Fields) string {
+	v := r.URL.Query().Get("targetId")
+	if v == "" || ValidID(v) {
+		return v
+	}
+	if e, msg := validate.Email(v); msg == "" {
+		return e
+	}
+	f.Add("targetId", "is not a valid id")
+	return ""
 }

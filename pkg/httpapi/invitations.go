@@ -79,6 +79,8 @@ func (s *Server) invite(ctx context.Context, c *store.Caller, set settings.Setti
 		switch {
 		case g.WorkspaceID == "":
 			f.Add(field+".workspaceId", "is required")
+		case !ValidID(g.WorkspaceID):
+			f.Add(field+".workspaceId", "no such workspace: "+g.WorkspaceID)
 		case seen[g.WorkspaceID]:
 			f.Add(field+".workspaceId", "names a workspace twice")
 		}

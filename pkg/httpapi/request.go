@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/usherhq/usher/pkg/problem"
+	"github.com/usherhq/usher/pkg/routes"
 )
 
 // MaxBody is the largest request body accepted.
@@ -248,4 +249,39 @@ func checkShape(body []byte) error {
 			}
 		}
 	}
+}
+
+// ValidID reports whether s can be an id: what Usher issues (UUIDs) and
+// nothing that could upset a key lookup (length, odd characters).
+func ValidID(s string) bool {
+	if len(s) == 0 || len(s) > 100 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// checkPathIDs answers 404 for a path id that no resource can have.
+func checkPathIDs(rt routes.Route, r *http.Request) error {
+	for _, seg := range strings.Split(rt.Path, "/") {
+		if strings.HasPrefix(seg, "{") && !ValidID(r.PathValue(strings.Trim(seg, "{}"))) {
+			return problem.ErrNotFound
+		}
+	}
+	return nil
+}
+
+// idParam reads an optional id query parameter.
+func idParam(r *http.Request, f *problem.Fields, name string) string {
+	v := r.URL.Query().Get(name)
+	if v != "" && !ValidID(v) {
+		f.Add(name, "is not a valid id")
+		return ""
+	}
+	return v
 }

@@ -194,6 +194,9 @@ func (s *Server) wrap(rt routes.Route, h handlerFunc) http.Handler {
 			ctx = context.WithValue(ctx, bodyKey{}, body)
 		}
 		if err == nil {
+			err = checkPathIDs(rt, r)
+		}
+		if err == nil {
 			err = h(s, rec, r.WithContext(ctx))
 		}
 		if err != nil {

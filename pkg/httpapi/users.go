@@ -51,7 +51,7 @@ func usersList(s *Server, w http.ResponseWriter, r *http.Request) error {
 	if q != "" && sort != "" && sort != "email" {
 		f.Add("sort", "search results are ordered by email: leave sort out or use email")
 	}
-	wsID := qv.Get("workspaceId")
+	wsID := idParam(r, &f, "workspaceId")
 	if wsID != "" && q != "" {
 		f.Add("workspaceId", "give q or workspaceId, not both")
 	}

@@ -70,6 +70,9 @@ func workspacesCreate(s *Server, w http.ResponseWriter, r *http.Request) error {
 	owner := c.P.ID
 	if b.OwnerID.Set && !b.OwnerID.Null {
 		owner = b.OwnerID.V
+		if !ValidID(owner) {
+			f.Add("ownerId", "no such user")
+		}
 	} else if !c.P.IsUser() {
 		f.Add("ownerId", "is required when an admin token creates a workspace")
 	}
@@ -110,7 +113,7 @@ func workspacesList(s *Server, w http.ResponseWriter, r *http.Request) error {
 	if qv.Has("q") && (q == "" || utf8.RuneCountInString(q) > 100) {
 		f.Add("q", "must be 1 to 100 characters")
 	}
-	userID := qv.Get("userId")
+	userID := idParam(r, &f, "userId")
 	if q != "" && userID != "" {
 		f.Add("userId", "give q or userId, not both")
 	}
@@ -220,6 +223,9 @@ func membersPut(s *Server, w http.ResponseWriter, r *http.Request) error {
 		if userID == c.P.ID {
 			return errSelf
 		}
+		if d != nil {
+			d.NeedOwner = role == store.WorkspaceOwner || cur == store.WorkspaceOwner
+		}
 		if store.WorkspaceRank(role) > rank || store.WorkspaceRank(cur) > rank {
 			return errAboveOwnRole
 		}
@@ -249,6 +255,9 @@ func membersDelete(s *Server, w http.ResponseWriter, r *http.Request) error {
 	err = s.Store.RemoveMember(r.Context(), c, d, wsID, userID, func(cur string) error {
 		if userID == c.P.ID {
 			return errSelf
+		}
+		if d != nil {
+			d.NeedOwner = cur == store.WorkspaceOwner
 		}
 		if store.WorkspaceRank(cur) > rank {
 			return errAboveOwnRole

@@ -44,13 +44,16 @@ func (s *Store) Cleanup(ctx context.Context, stopBy time.Time) (CleanupReport, e
 	margin := 2 * time.Second
 	now := stamp(s.now())
 	for _, lp := range []string{lpExpiresInvite, lpExpiresToken, lpExpiresIdem} {
+		// Read on past what was skipped, so that items someone else holds
+		// never stall the run.
+		var startKey map[string]types.AttributeValue
 		for {
 			if time.Until(stopBy) < margin {
 				rep.DurationMs = time.Since(start).Milliseconds()
 				return rep, nil
 			}
 			out, err := s.db.Query(ctx, &dynamodb.QueryInput{
-				TableName: &s.table, IndexName: aws.String(indexByExpiry), Limit: aws.Int32(cleanupBatch),
+				TableName: &s.table, IndexName: aws.String(indexByExpiry), Limit: aws.Int32(cleanupBatch), ExclusiveStartKey: startKey,
 				KeyConditionExpression:    aws.String("LP = :lp AND EX < :now"),
 				ExpressionAttributeValues: map[string]types.AttributeValue{":lp": str(lp), ":now": str(now)},
 			})
@@ -62,9 +65,10 @@ func (s *Store) Cleanup(ctx context.Context, stopBy time.Time) (CleanupReport, e
 					return rep, err
 				}
 			}
-			if len(out.Items) < cleanupBatch {
+			if len(out.LastEvaluatedKey) == 0 {
 				break
 			}
+			startKey = out.LastEvaluatedKey
 		}
 	}
 	sweeps, _, err := s.queryKeys(ctx, "SWEEP", "")
@@ -106,13 +110,16 @@ func (s *Store) cleanOne(ctx context.Context, lp string, item map[string]types.A
 		if err != nil {
 			return err
 		}
-		s.del(&t, invitePK(id.Value), skExpiry, "", nil, nil)
+		if it.Status != InvitePending || it.ExpiresAt <= stamp(s.now()) {
+			s.del(&t, invitePK(id.Value), skExpiry, "", nil, nil)
+		}
 		if it.Status == InvitePending && it.ExpiresAt <= stamp(s.now()) {
 			next := it
 			next.Status, next.Version = InviteExpired, it.Version+1
 			s.putInvitation(&t, next, "#version = :v AND #status = :pending", map[string]types.AttributeValue{
 				":v": num(it.Version), ":pending": str(InvitePending)}, errRetry)
-			s.del(&t, inviteGuardPK(it.Email), skInviteGuard, "#invitationId = :id", map[string]types.AttributeValue{":id": str(it.ID)}, errRetry)
+			// The guard may be gone already (its TTL backstop).
+			s.del(&t, inviteGuardPK(it.Email), skInviteGuard, "attribute_not_exists(PK) OR #invitationId = :id", map[string]types.AttributeValue{":id": str(it.ID)}, errRetry)
 			t.count(inviteCounter(InvitePending), -1)
 			t.count(inviteCounter(InviteExpired), 1)
 			s.audit(ctx, &t, System, "invitation.expired", Ref{Type: "invitation", ID: it.ID}, map[string]any{"email": it.Email, "expiresAt": it.ExpiresAt})

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/usherhq/usher/pkg/auth"
 	"github.com/usherhq/usher/pkg/problem"
 	"github.com/usherhq/usher/pkg/token"
 )
@@ -232,7 +233,7 @@ func (s *Store) CreateInvitation(ctx context.Context, c *Caller, in NewInvitatio
 		s.rateLimit(&t, in.InvitedBy.ID, in.PerHour, now)
 		s.check(&t, emailPK(in.Email), skEmail, "attribute_not_exists(PK)", nil, ErrUserExists)
 		gi := map[string]types.AttributeValue{attrPK: str(inviteGuardPK(in.Email)), attrSK: str(skInviteGuard),
-			"invitationId": str(it.ID), "expiresAt": str(it.ExpiresAt), "ttl": num(exp.Unix())}
+			"invitationId": str(it.ID), "expiresAt": str(it.ExpiresAt), "ttl": num(exp.AddDate(0, 0, 30).Unix())}
 		if guard == nil {
 			s.put(&t, gi, "attribute_not_exists(PK)", nil, errRetry)
 		} else {
@@ -308,9 +309,21 @@ func (s *Store) RecordSend(ctx context.Context, id string, sent bool) (Invitatio
 
 // ResendInvitation gives a pending invitation a new link and expiry; the old
 // link stops working.
+// mayHandle refuses a caller who could not have granted what the
+// invitation grants: its link is as good as the role it carries.
+func mayHandle(c *Caller, it invitationItem) error {
+	if c != nil && !c.P.CanGrant(auth.Role(it.Role)) {
+		return ErrSuperAdminOnly
+	}
+	return nil
+}
+
 func (s *Store) ResendInvitation(ctx context.Context, c *Caller, id string, days, perHour int) (Invitation, string, error) {
 	secret := token.New(token.Invite)
 	it, err := s.changeInvitation(ctx, id, func(it invitationItem, _ time.Time) error {
+		if err := mayHandle(c, it); err != nil {
+			return err
+		}
 		if it.Status != InvitePending {
 			return ErrInvitationNotPending
 		}
@@ -325,7 +338,7 @@ func (s *Store) ResendInvitation(ctx context.Context, c *Caller, id string, days
 		s.put(t, marshal(withExpiry(tokenItem{PK: tokenPK(it.TokenHash), SK: skToken, Kind: KindInvite, TokenID: it.ID, ExpiresAt: it.ExpiresAt,
 			TTL: exp.AddDate(0, 0, 30).Unix()})), "attribute_not_exists(PK)", nil, errRetry)
 		s.put(t, map[string]types.AttributeValue{attrPK: str(inviteGuardPK(it.Email)), attrSK: str(skInviteGuard),
-			"invitationId": str(it.ID), "expiresAt": str(it.ExpiresAt), "ttl": num(exp.Unix())}, "#invitationId = :id",
+			"invitationId": str(it.ID), "expiresAt": str(it.ExpiresAt), "ttl": num(exp.AddDate(0, 0, 30).Unix())}, "#invitationId = :id",
 			map[string]types.AttributeValue{":id": str(it.ID)}, errRetry)
 		s.audit(ctx, t, actorOf(c), "invitation.resent", Ref{Type: "invitation", ID: it.ID}, map[string]any{"email": it.Email, "expiresAt": it.ExpiresAt})
 	})
@@ -338,6 +351,9 @@ func (s *Store) ResendInvitation(ctx context.Context, c *Caller, id string, days
 // RevokeInvitation revokes a pending invitation; its link stops working.
 func (s *Store) RevokeInvitation(ctx context.Context, c *Caller, id string) error {
 	_, err := s.changeInvitation(ctx, id, func(it invitationItem, _ time.Time) error {
+		if err := mayHandle(c, it); err != nil {
+			return err
+		}
 		if it.Status != InvitePending {
 			return ErrInvitationNotPending
 		}
@@ -442,7 +458,7 @@ func (s *Store) AcceptInvitation(ctx context.Context, secret, name, passwordHash
 		s.countSuper(&t, false, u.isActiveSuper())
 		s.put(&t, marshal(sessionItem{PK: userPK(u.ID), SK: skSession + sessID, ID: sessID, CreatedAt: stamp(now),
 			ExpiresAt: stamp(sessExp), Hash: token.Hash(sessSecret)}), "", nil, nil)
-		s.putUserToken(&t, u, KindSession, sessID, sessSecret, stamp(sessExp), sessExp.Unix())
+		s.putUserToken(&t, u, KindSession, sessID, sessSecret, stamp(sessExp), ttlAfter(sessExp))
 		t.count(inviteCounter(InvitePending), -1)
 		t.count(inviteCounter(InviteAccepted), 1)
 		invitee := AuditActor{Type: "user", ID: u.ID, Email: u.Email}

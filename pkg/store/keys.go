@@ -1,5 +1,7 @@
 package store
 
+import "github.com/usherhq/usher/pkg/validate"
+
 // The single-table layout. Every key and list partition is built here.
 //
 //	PK               SK              what
@@ -60,7 +62,22 @@ const (
 	// under; longer query words are matched on their first runes and then
 	// filtered exactly.
 	searchPrefixLen = 3
+
+	// maxSearchEntries bounds a user's (or workspace's) search entries so
+	// that every change of it fits one transaction, whatever its name: words
+	// come first to last (name, then email), so only the tail of a very long
+	// name goes unindexed.
+	maxSearchEntries = 30
 )
+
+// searchPrefixes are the index partitions of a name and email.
+func searchPrefixes(words []string) []string {
+	p := validate.Prefixes(words, searchPrefixLen)
+	if len(p) > maxSearchEntries {
+		p = p[:maxSearchEntries]
+	}
+	return p
+}
 
 func userPK(id string) string         { return "USER#" + id }
 func emailPK(email string) string     { return "EMAIL#" + email }

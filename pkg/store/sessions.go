@@ -146,7 +146,7 @@ func (s *Store) OpenSession(ctx context.Context, userID string, ttl time.Duratio
 		return nil
 	}, func(t *tx, st *userState, now time.Time) userEdit {
 		secret := token.New(token.Session)
-		exp, ttlEpoch := stamp(now.Add(ttl)), now.Add(ttl).Unix()
+		exp, ttlEpoch := stamp(now.Add(ttl)), ttlAfter(now.Add(ttl))
 		id := newID()
 		s.put(t, marshal(sessionItem{PK: userPK(userID), SK: skSession + id, ID: id, CreatedAt: stamp(now), ExpiresAt: exp, Hash: token.Hash(secret)}), "", nil, nil)
 		s.putUserToken(t, st.user, KindSession, id, secret, exp, ttlEpoch)
@@ -243,7 +243,7 @@ func (s *Store) CreateReset(ctx context.Context, c *Caller, userID string, decid
 		id := newID()
 		s.put(t, marshal(resetItem{PK: userPK(userID), SK: skReset + id, ID: id, ExpiresAt: stamp(expires), Hash: token.Hash(secret)}), "", nil, nil)
 		s.put(t, marshal(withExpiry(tokenItem{PK: tokenPK(token.Hash(secret)), SK: skToken, Kind: KindReset, TokenID: id, UserID: userID,
-			UserRole: st.user.Role, UserStatus: st.user.Status, ExpiresAt: stamp(expires), TTL: expires.Unix()})), "attribute_not_exists(PK)", nil, errRetry)
+			UserRole: st.user.Role, UserStatus: st.user.Status, ExpiresAt: stamp(expires), TTL: ttlAfter(expires)})), "attribute_not_exists(PK)", nil, errRetry)
 		user = st.user.user()
 		s.audit(ctx, t, actorOf(c), "user.password_reset_requested", Ref{Type: "user", ID: userID}, map[string]any{"expiresAt": stamp(expires)})
 		return userEdit{}

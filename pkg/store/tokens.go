@@ -106,8 +106,13 @@ func expiry(now time.Time, days int) (string, int64) {
 		return "", 0
 	}
 	t := now.AddDate(0, 0, days)
-	return stamp(t), t.Unix()
+	return stamp(t), ttlAfter(t)
 }
+
+// ttlAfter is the DynamoDB TTL of something that expires at t: a week later,
+// so that the backstop never removes an item before the cleanup job has
+// counted it out (TTL may delete at any time after its moment).
+func ttlAfter(t time.Time) int64 { return t.AddDate(0, 0, 7).Unix() }
 
 // userEdit is what a change does to the user item itself besides bumping
 // tokenRev: more SET clauses and a change of the API key count.

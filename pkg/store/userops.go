@@ -278,10 +278,10 @@ func (s *Store) addUserRewrite(t *tx, st *userState, next userItem) {
 	cur := st.user
 	// The whole item is rewritten: every count kept on it must still be what
 	// was read (memberships change wsCount without touching the version).
-	vals := map[string]types.AttributeValue{":v": num(cur.Version), ":t": num(cur.TokenRev), ":ws": num(cur.WsCount)}
+	vals := map[string]types.AttributeValue{":v": num(cur.Version), ":t": num(cur.TokenRev), ":ws": num(cur.WsCount), ":k": num(cur.APIKeyCount)}
 	for i, c := range next.copies() {
 		if i == 0 {
-			s.put(t, marshal(c), "#version = :v AND #tokenRev = :t AND #wsCount = :ws", vals, errRetry)
+			s.put(t, marshal(c), "#version = :v AND #tokenRev = :t AND #wsCount = :ws AND #apiKeyCount = :k", vals, errRetry)
 			continue
 		}
 		s.put(t, marshal(c), "", nil, nil)
@@ -305,6 +305,11 @@ func (s *Store) addUserRewrite(t *tx, st *userState, next userItem) {
 	s.countSuper(t, cur.isActiveSuper(), next.isActiveSuper())
 	if next.Role == cur.Role && next.Status == cur.Status {
 		return
+	}
+	// A reset link issued under the old role or status is withdrawn.
+	for _, r := range st.resets {
+		s.del(t, userPK(cur.ID), r.SK, "", nil, nil)
+		s.del(t, tokenPK(r.Hash), skToken, "", nil, nil)
 	}
 	// The authorizer reads only the token item: keep its copy of the user's
 	// role and status exact, and end sessions of a deactivated user.

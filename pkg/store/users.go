@@ -117,7 +117,7 @@ func (it userItem) copies() []userItem {
 func (it userItem) searchItems() map[string]searchItem {
 	words := validate.SearchWords(it.Name, it.Email)
 	out := map[string]searchItem{}
-	for _, p := range validate.Prefixes(words, searchPrefixLen) {
+	for _, p := range searchPrefixes(words) {
 		out[skSearch+p] = searchItem{PK: userPK(it.ID), SK: skSearch + p, LP: lpPrefix(p), SE: it.Email, ID: it.ID, Words: words}
 	}
 	return out

@@ -123,7 +123,7 @@ func (s *Store) delMembership(t *tx, wsID, userID, cond string, vals map[string]
 func workspaceSearch(w workspaceItem) map[string]map[string]types.AttributeValue {
 	words := validate.SearchWords(w.Name, "")
 	out := map[string]map[string]types.AttributeValue{}
-	for _, p := range validate.Prefixes(words, searchPrefixLen) {
+	for _, p := range searchPrefixes(words) {
 		out[skSearch+p] = marshal(searchItem{PK: wsPK(w.ID), SK: skSearch + p, LP: "WORKSPACES#PFX#" + p, SE: sortName(w.Name, w.ID), ID: w.ID, Words: words})
 	}
 	return out
@@ -167,6 +167,7 @@ func (s *Store) Membership(ctx context.Context, wsID, userID string) (string, er
 // administration: the change re-checks their membership in its transaction.
 type Delegate struct {
 	UserID, WorkspaceID string
+	NeedOwner           bool // the change gives or takes the owner role: only an owner may
 }
 
 // guardDelegate checks that the delegate is still an active owner or admin
@@ -175,8 +176,12 @@ func (s *Store) guardDelegate(t *tx, d *Delegate) {
 	if d == nil {
 		return
 	}
-	s.check(t, wsPK(d.WorkspaceID), memberSK(d.UserID), "#role IN (:o, :a)",
-		map[string]types.AttributeValue{":o": str(WorkspaceOwner), ":a": str(WorkspaceAdmin)}, ErrCallerChanged)
+	if d.NeedOwner {
+		s.check(t, wsPK(d.WorkspaceID), memberSK(d.UserID), "#role = :o", map[string]types.AttributeValue{":o": str(WorkspaceOwner)}, ErrCallerChanged)
+	} else {
+		s.check(t, wsPK(d.WorkspaceID), memberSK(d.UserID), "#role IN (:o, :a)",
+			map[string]types.AttributeValue{":o": str(WorkspaceOwner), ":a": str(WorkspaceAdmin)}, ErrCallerChanged)
+	}
 	s.check(t, userPK(d.UserID), skUser, "#status = :active", map[string]types.AttributeValue{":active": str(StatusActive)}, ErrCallerChanged)
 }
 
@@ -248,7 +253,10 @@ func (s *Store) UpdateWorkspace(ctx context.Context, c *Caller, d *Delegate, id 
 		} else {
 			s.guard(&t, c, now)
 		}
-		s.put(&t, marshal(next), "#version = :v", map[string]types.AttributeValue{":v": num(cur.Version)}, errRetry)
+		// The whole item is rewritten: its member counts must still be the
+		// ones read (membership changes do not move the version).
+		s.put(&t, marshal(next), "#version = :v AND #memberCount = :mc AND #ownerCount = :oc", map[string]types.AttributeValue{
+			":v": num(cur.Version), ":mc": num(cur.MemberCount), ":oc": num(cur.OwnerCount)}, errRetry)
 		s.audit(ctx, &t, delegateActor(c, d), "workspace.updated", Ref{Type: "workspace", ID: id}, map[string]any{"name": next.Name})
 		if next.Name != cur.Name {
 			fresh := workspaceSearch(next)
@@ -498,7 +506,8 @@ func (s *Store) DeleteWorkspace(ctx context.Context, c *Caller, d *Delegate, id 
 		} else {
 			s.guard(&t, c, now)
 		}
-		s.del(&t, wsPK(id), skWorkspace, "#version = :v", map[string]types.AttributeValue{":v": num(cur.Version)}, errRetry)
+		s.del(&t, wsPK(id), skWorkspace, "#version = :v AND #memberCount = :mc", map[string]types.AttributeValue{
+			":v": num(cur.Version), ":mc": num(cur.MemberCount)}, errRetry)
 		// A marker lets an interrupted sweep be finished later.
 		s.put(&t, map[string]types.AttributeValue{attrPK: str("SWEEP"), attrSK: str(wsPK(id)), "at": str(stamp(now))}, "", nil, nil)
 		t.count(counterWorkspaces, -1)
@@ -521,6 +530,17 @@ func (s *Store) DeleteWorkspace(ctx context.Context, c *Caller, d *Delegate, id 
 // workspaces), a few memberships per transaction. It is idempotent; the SWEEP
 // marker goes last, so an interrupted sweep can be finished later.
 func (s *Store) SweepWorkspace(ctx context.Context, id string) error {
+	var err error
+	for round := 0; round < maxAttempts; round++ {
+		if err = s.sweepOnce(ctx, id); !errors.Is(err, errRetry) {
+			return err
+		}
+	}
+	return problem.ErrUnavailable
+}
+
+// sweepOnce sweeps what is there now; errRetry means a member left meanwhile.
+func (s *Store) sweepOnce(ctx context.Context, id string) error {
 	keys, items, err := s.queryKeys(ctx, wsPK(id), "")
 	if err != nil {
 		return err
@@ -546,15 +566,19 @@ func (s *Store) SweepWorkspace(ctx context.Context, id string) error {
 	const chunk = 30 // three items each
 	for len(members) > 0 {
 		n := min(len(members), chunk)
+		exist, err := s.batchUsers(ctx, members[:n])
+		if err != nil {
+			return err
+		}
 		var t tx
 		for _, uid := range members[:n] {
 			s.delMembership(&t, id, uid, "attribute_exists(PK)", nil, errRetry)
-			s.update(&t, userPK(uid), skUser, "ADD #wsCount :minus", "attribute_exists(PK)", map[string]types.AttributeValue{":minus": num(-1)}, errRetry)
+			if _, ok := exist[uid]; ok { // a user that is gone has no count to keep
+				s.update(&t, userPK(uid), skUser, "ADD #wsCount :minus", "attribute_exists(PK)", map[string]types.AttributeValue{":minus": num(-1)}, errRetry)
+			}
 		}
-		if err := s.commit(ctx, &t); err != nil && !errors.Is(err, errRetry) {
-			return err
-		} else if err != nil {
-			return s.SweepWorkspace(ctx, id) // raced a user leaving: start over from what is left
+		if err := s.commit(ctx, &t); err != nil {
+			return err // errRetry: raced a user leaving; the caller starts over
 		}
 		members = members[n:]
 	}
