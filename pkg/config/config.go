@@ -33,6 +33,11 @@ type Config struct {
 	DynamoDBEndpoint   string // DYNAMODB_ENDPOINT: local DynamoDB, empty in AWS
 	SESEndpoint        string // SES_ENDPOINT: local SES emulator, empty in AWS
 	LogLevel           slog.Level
+
+	// StorageTimeout bounds one attempt of an AWS call (0: 2 s, which keeps
+	// three attempts inside a Lambda's 10 s). Tests on a loaded machine
+	// raise it.
+	StorageTimeout time.Duration
 }
 
 // FromEnv reads the configuration.
@@ -66,7 +71,7 @@ func (c Config) AWS(ctx context.Context) (aws.Config, error) {
 		// Fail fast: three attempts of at most 2 s with short back-offs keep a
 		// stalled storage call well inside the 10 s Lambda timeout, so it
 		// becomes a 503 rather than a gateway timeout.
-		awsconfig.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(2 * time.Second)),
+		awsconfig.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(c.storageTimeout())),
 		awsconfig.WithRetryer(func() aws.Retryer {
 			return retry.AddWithMaxBackoffDelay(retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = 3 }), 300*time.Millisecond)
 		}),
@@ -89,4 +94,11 @@ func (c Config) DynamoDB(cfg aws.Config) *dynamodb.Client {
 			o.DisableValidateResponseChecksum = true
 		}
 	})
+}
+
+func (c Config) storageTimeout() time.Duration {
+	if c.StorageTimeout > 0 {
+		return c.StorageTimeout
+	}
+	return 2 * time.Second
 }

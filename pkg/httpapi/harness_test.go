@@ -60,11 +60,19 @@ func newEnv(t *testing.T) *env {
 	return newEnvOn(t, testenv.Endpoint(), testenv.SESEndpoint(), testenv.NewTable(t))
 }
 
+// storageTimeout is long for ordinary tests (DynamoDB Local on a busy CI
+// machine can be slow) and short where a test injects faults on purpose.
+var storageTimeout = 8 * time.Second
+
 func newEnvOn(t *testing.T, endpoint, ses, table string) *env {
 	t.Helper()
 	logs := &syncBuffer{}
 	cfg := config.Config{Table: table, DynamoDBEndpoint: endpoint, SESEndpoint: ses, CursorSecret: "test-secret", Stage: "test",
-		SenderEmail: "usher@example.com", InviteURLBase: "https://console.example.com/accept", ResetURLBase: "https://console.example.com/reset"}
+		SenderEmail: "usher@example.com", InviteURLBase: "https://console.example.com/accept", ResetURLBase: "https://console.example.com/reset",
+		StorageTimeout: storageTimeout}
+	if endpoint != testenv.Endpoint() {
+		cfg.StorageTimeout = 0 // a fault test: the production timeout
+	}
 	a, err := app.New(context.Background(), cfg, app.Logger(logs, slog.LevelDebug))
 	if err != nil {
 		t.Fatal(err)
