@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -66,6 +67,24 @@ var allowed = map[string]string{
 	"admin-tokens-delete":      "super_admin admin admin_token",
 }
 
+// asViewer are principals whose instance role is viewer and who hold one
+// workspace role in one workspace. On every route they are viewers (the
+// "viewer" column above), except on the member routes of a workspace, where
+// delegated administration decides (below).
+var asViewer = map[string]string{"ws_owner": "owner", "ws_admin": "admin", "ws_member": "member", "ws_guest": "guest"}
+
+// delegated is API.md §3's delegated administration written out by hand: what
+// each workspace role gets on the member routes of its own workspace, and
+// anyone on the member routes of a workspace they are not in.
+var delegated = map[string]map[string]int{
+	"workspace-members-put":    {"owner": 200, "admin": 200, "member": 403, "guest": 403, "outsider": 404},
+	"workspace-members-delete": {"owner": 204, "admin": 204, "member": 403, "guest": 403, "outsider": 404},
+}
+
+// refused are principals whose token the gateway turns away on every
+// protected route: API.md §2, 403 {"message":"Forbidden"}.
+var refused = []string{"deactivated", "revoked_key", "revoked_admin_token"}
+
 func TestRoleRouteMatrix(t *testing.T) {
 	e := newEnv(t)
 	principals := map[string]string{"super_admin": e.admin}
@@ -76,6 +95,35 @@ func TestRoleRouteMatrix(t *testing.T) {
 	want(t, tok, 201)
 	principals["admin_token"] = tok.str("secret")
 	e.secrets = append(e.secrets, tok.str("secret"))
+
+	// Tokens that once worked, held by principals strong enough for anything.
+	goneID, goneKey := e.userWithKey("gone@example.com", "admin")
+	want(t, e.call("POST", "/v1/users/"+goneID+"/deactivate", e.admin, nil), 200)
+	principals["deactivated"] = goneKey
+	revokedID, revokedKey := e.userWithKey("revoked@example.com", "admin")
+	keys := items(e.call("GET", "/v1/users/"+revokedID+"/api-keys", e.admin, nil))
+	want(t, e.call("DELETE", "/v1/users/"+revokedID+"/api-keys/"+keys[0]["id"].(string), e.admin, nil), 204)
+	principals["revoked_key"] = revokedKey
+	dead := e.call("POST", "/v1/admin-tokens", e.admin, map[string]any{"name": "revoked"})
+	want(t, dead, 201)
+	e.secrets = append(e.secrets, dead.str("secret"))
+	want(t, e.call("DELETE", "/v1/admin-tokens/"+dead.JSON()["adminToken"].(map[string]any)["id"].(string), e.admin, nil), 204)
+	principals["revoked_admin_token"] = dead.str("secret")
+
+	// Workspace roles: each principal has its own target, a guest of both
+	// workspaces, to add, change and remove.
+	mine := e.workspace(t, "Matrix Mine", e.admin)
+	theirs := e.workspace(t, "Matrix Theirs", e.admin)
+	targets := map[string]string{}
+	for name, wsRole := range asViewer {
+		id, key := e.userWithKey(strings.ReplaceAll(name, "_", "-")+"@example.com", "viewer")
+		want(t, e.call("PUT", "/v1/workspaces/"+mine+"/members/"+id, e.admin, map[string]any{"role": wsRole}), 201)
+		principals[name] = key
+		targets[name] = e.user("target-"+strings.ReplaceAll(name, "_", "-")+"@example.com", "Target", "viewer")
+		for _, ws := range []string{mine, theirs} {
+			want(t, e.call("PUT", "/v1/workspaces/"+ws+"/members/"+targets[name], e.admin, map[string]any{"role": "guest"}), 201)
+		}
+	}
 
 	for _, rt := range routes.All {
 		who, ok := allowed[rt.Name]
@@ -92,9 +140,48 @@ func TestRoleRouteMatrix(t *testing.T) {
 			body = map[string]any{}
 		}
 		for name, secret := range principals {
+			wsRole, inWorkspace := asViewer[name]
+			if d, ok := delegated[rt.Name]; ok && inWorkspace {
+				for _, where := range []struct{ name, ws, expect string }{{"own-workspace", mine, wsRole}, {"other-workspace", theirs, "outsider"}} {
+					t.Run(rt.Name+"/"+name+"/"+where.name, func(t *testing.T) {
+						p := "/v1/workspaces/" + where.ws + "/members/" + targets[name]
+						var b any
+						if rt.Method == "PUT" {
+							b = map[string]any{"role": "member"}
+						}
+						r := e.call(rt.Method, p, secret, b)
+						switch status := d[where.expect]; status {
+						case 403:
+							want(t, r, 403, "forbidden")
+						case 404:
+							want(t, r, 404, "not_found")
+						default:
+							if r.Status != status && !(rt.Method == "PUT" && r.Status == 201) {
+								t.Fatalf("%s %s as %s: %d, want %d: %s", rt.Method, p, name, r.Status, status, r.Body)
+							}
+						}
+					})
+				}
+				continue
+			}
 			t.Run(rt.Name+"/"+name, func(t *testing.T) {
 				r := e.call(rt.Method, path, secret, body)
-				may := who == "*" || strings.Contains(" "+who+" ", " "+name+" ")
+				public := who == "*"
+				if slices.Contains(refused, name) {
+					if public {
+						if r.Status == 401 || r.Status == 403 {
+							t.Fatalf("public %s %s refused a stale token: %d %s", rt.Method, path, r.Status, r.Body)
+						}
+						return
+					}
+					gateway(t, r, 403, "Forbidden")
+					return
+				}
+				role := name
+				if inWorkspace {
+					role = "viewer"
+				}
+				may := public || strings.Contains(" "+who+" ", " "+role+" ")
 				if may && r.Status == 403 {
 					t.Fatalf("%s %s as %s: 403, want allowed: %s", rt.Method, path, name, r.Body)
 				}
@@ -107,6 +194,33 @@ func TestRoleRouteMatrix(t *testing.T) {
 	for name := range allowed {
 		if _, ok := routes.ByName(name); !ok {
 			t.Errorf("matrix names route %s, which the route table lacks", name)
+		}
+	}
+	for name := range delegated {
+		if _, ok := allowed[name]; !ok {
+			t.Errorf("delegated names route %s, which the matrix lacks", name)
+		}
+	}
+
+	// What the refused attempts left: the member and guest's targets are
+	// still guests of both workspaces; the owner and admin's were changed
+	// and then removed from their own workspace only.
+	for name, wsRole := range asViewer {
+		roles := map[string]string{}
+		for _, m := range items(e.call("GET", "/v1/users/"+targets[name]+"/workspaces", e.admin, nil)) {
+			roles[m["workspace"].(map[string]any)["id"].(string)] = m["role"].(string)
+		}
+		wantMine := "guest"
+		if d := delegated["workspace-members-delete"]; d[wsRole] != 403 {
+			wantMine = ""
+		}
+		if roles[mine] != wantMine || roles[theirs] != "guest" || len(roles) != map[bool]int{true: 2, false: 1}[wantMine != ""] {
+			t.Errorf("%s's target: memberships %v, want %q in their own workspace and guest in the other", name, roles, wantMine)
+		}
+	}
+	for ws, n := range map[string]float64{mine: 1 + 4 + 2, theirs: 1 + 4} {
+		if got := e.memberCount(t, ws); got != n {
+			t.Errorf("workspace %s: memberCount %v, want %v", ws, got, n)
 		}
 	}
 }

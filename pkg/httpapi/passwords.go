@@ -90,6 +90,9 @@ func authLogin(s *Server, w http.ResponseWriter, r *http.Request) error {
 }
 
 func authLogout(s *Server, w http.ResponseWriter, r *http.Request) error {
+	if err := decode(r, &struct{}{}, false); err != nil {
+		return err
+	}
 	p, _ := auth.FromContext(r.Context())
 	if p.TokenKind != store.KindSession {
 		return store.ErrNotASession

@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -71,6 +72,15 @@ func decodeBytes(body []byte, dst any, required bool) error {
 	}
 	if err := checkShape(body); err != nil {
 		return err
+	}
+	var tree any
+	if json.Unmarshal(body, &tree) == nil {
+		if _, ok := tree.(map[string]any); !ok {
+			return problem.Invalid(problem.FieldError{Field: "body", Message: "must be a JSON object"})
+		}
+		if err := exactFields(tree, reflect.TypeOf(dst), ""); err != nil {
+			return err
+		}
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -284,4 +294,51 @@ func idParam(r *http.Request, f *problem.Fields, name string) string {
 		return ""
 	}
 	return v
+}
+
+// exactFields refuses, at every depth, a key that is not exactly the name of
+// a field of the destination: encoding/json would match "ROLE" to "role" and
+// ignore unknown keys inside nested values.
+func exactFields(v any, t reflect.Type, path string) error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	// Opt[T] carries its value in V.
+	if t.Kind() == reflect.Struct && strings.HasPrefix(t.Name(), "Opt[") {
+		if f, ok := t.FieldByName("V"); ok {
+			return exactFields(v, f.Type, path)
+		}
+	}
+	switch val := v.(type) {
+	case map[string]any:
+		if t.Kind() != reflect.Struct {
+			return nil // maps and free-form values take any key
+		}
+		fields := map[string]reflect.Type{}
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name != "" && name != "-" {
+				fields[name] = f.Type
+			}
+		}
+		for k, sub := range val {
+			ft, ok := fields[k]
+			if !ok {
+				return problem.Invalid(problem.FieldError{Field: path + k, Message: "is not a field of this request"})
+			}
+			if err := exactFields(sub, ft, path+k+"."); err != nil {
+				return err
+			}
+		}
+	case []any:
+		if t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
+			for i, sub := range val {
+				if err := exactFields(sub, t.Elem(), strings.TrimSuffix(path, ".")+"["+strconv.Itoa(i)+"]."); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
 }

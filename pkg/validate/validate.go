@@ -64,7 +64,7 @@ func Name(s string) (string, string) {
 // right-to-left marks) that make a value look like something it is not.
 func hasHidden(s string) bool {
 	for _, r := range s {
-		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError || unicode.In(r, unicode.Zl, unicode.Zp) || fillers[r] {
 			return true
 		}
 	}
@@ -155,3 +155,6 @@ func Prefixes(words []string, n int) []string {
 	}
 	return out
 }
+
+// fillers are letters that render as nothing (Hangul fillers, braille blank).
+var fillers = map[rune]bool{0x115F: true, 0x1160: true, 0x3164: true, 0xFFA0: true, 0x2800: true}
