@@ -39,6 +39,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -262,7 +263,10 @@ func Run(ctx context.Context, o Options) (Result, error) {
 			<-exited
 		}
 		res.MaxMemoryKB = mem.peakKB()
-		if kb := maxRSSKB(cmd.ProcessState); kb > selfKB {
+		// On Linux the samples of VmHWM are the function's own; its
+		// ru_maxrss may include usher's memory shared until the exec, so it
+		// is only a fallback where /proc cannot be read.
+		if kb := maxRSSKB(cmd.ProcessState); runtime.GOOS != "linux" && kb > selfKB {
 			res.MaxMemoryKB = max(res.MaxMemoryKB, kb)
 		}
 		res.Logs = logs.String()
