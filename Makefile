@@ -56,9 +56,10 @@ deploy:
 	CGO_ENABLED=0 GOFLAGS="-tags=lambda.norpc -trimpath" sam build
 	sam deploy
 
-## bench: Go benchmarks of the hot paths
+## bench: DynamoDB cost per route, scale at 1k/100k users, local throughput, Lambda binaries and
+## cold starts, hot-path Go benchmarks (about 8-10 minutes); table on stdout, JSON in .local/bench/latest.json
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./pkg/...
+	$(GO) run ./cmd/usher bench --out .local/bench/latest.json
 
 clean:
 	rm -rf bin .aws-sam
