@@ -131,18 +131,7 @@ func (s *Store) putInvitation(t *tx, it invitationItem, cond string, vals map[st
 }
 
 func (s *Store) getInvitation(ctx context.Context, id string) (invitationItem, error) {
-	item, err := s.getItem(ctx, invitePK(id), skInvite)
-	if err != nil {
-		return invitationItem{}, err
-	}
-	if item == nil {
-		return invitationItem{}, problem.ErrNotFound
-	}
-	var it invitationItem
-	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
-		return it, fail(err)
-	}
-	return it, nil
+	return getAs[invitationItem](ctx, s, invitePK(id), skInvite)
 }
 
 // GetInvitation reads one invitation.

@@ -121,16 +121,7 @@ const searchBudget = 1000
 // filters exactly, then fetches the matching users in one batch.
 func (s *Store) searchUsers(ctx context.Context, q UserQuery) (Page[User], error) {
 	words := validate.QueryWords(q.Q)
-	best := words[0]
-	for _, w := range words[1:] {
-		if utf8.RuneCountInString(w) > utf8.RuneCountInString(best) {
-			best = w
-		}
-	}
-	prefix := best
-	if r := []rune(best); len(r) > searchPrefixLen {
-		prefix = string(r[:searchPrefixLen])
-	}
+	prefix := queryPrefix(words)
 	lp := lpPrefix(prefix)
 	scope := "search|" + strings.Join(words, " ") + "|" + q.Role + "|" + q.Status + "|" + map[bool]string{true: "desc", false: "asc"}[q.Desc]
 	keyAttrs := []string{attrPK, attrSK, attrLP, attrSE}
@@ -138,36 +129,9 @@ func (s *Store) searchUsers(ctx context.Context, q UserQuery) (Page[User], error
 	if err != nil {
 		return Page[User]{}, err
 	}
-	var ids []string
-	var last map[string]types.AttributeValue
-	read, more := 0, true
-	for more && len(ids) < q.Limit && read < searchBudget {
-		out, err := s.db.Query(ctx, &dynamodb.QueryInput{
-			TableName: &s.table, IndexName: aws.String(indexByEmail), ScanIndexForward: aws.Bool(!q.Desc),
-			ExclusiveStartKey: start, Limit: aws.Int32(int32(min(searchBudget-read, 4*q.Limit+10))),
-			KeyConditionExpression:    aws.String("LP = :lp"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":lp": str(lp)},
-		})
-		if err != nil {
-			return Page[User]{}, fail(err)
-		}
-		more = len(out.LastEvaluatedKey) > 0
-		for i, item := range out.Items {
-			var si searchItem
-			if err := attributevalue.UnmarshalMap(item, &si); err != nil {
-				return Page[User]{}, fail(err)
-			}
-			read++
-			last = item
-			if validate.MatchesAll(words, si.Words) {
-				ids = append(ids, si.ID)
-				if len(ids) == q.Limit {
-					more = more || i < len(out.Items)-1
-					break
-				}
-			}
-		}
-		start = out.LastEvaluatedKey
+	ids, last, more, err := s.searchIDs(ctx, lp, words, !q.Desc, q.Limit, start)
+	if err != nil {
+		return Page[User]{}, err
 	}
 	users, err := s.batchUsers(ctx, ids)
 	if err != nil {
@@ -185,6 +149,59 @@ func (s *Store) searchUsers(ctx context.Context, q UserQuery) (Page[User], error
 		page.NextCursor = s.encodeCursor(scope, pageKey(last, keyAttrs...))
 	}
 	return page, nil
+}
+
+// searchIDs reads one prefix partition of the search index (ByEmail: users by
+// email, workspaces by name) and keeps the ids whose words match every query
+// word, up to limit and at most searchBudget entries. last is the last entry
+// read and more says whether the partition goes on after it.
+func (s *Store) searchIDs(ctx context.Context, lp string, words []string, asc bool, limit int, start map[string]types.AttributeValue) (ids []string, last map[string]types.AttributeValue, more bool, err error) {
+	read := 0
+	more = true
+	for more && len(ids) < limit && read < searchBudget {
+		out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+			TableName: &s.table, IndexName: aws.String(indexByEmail), ScanIndexForward: aws.Bool(asc),
+			ExclusiveStartKey: start, Limit: aws.Int32(int32(min(searchBudget-read, 4*limit+10))),
+			KeyConditionExpression:    aws.String("LP = :lp"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":lp": str(lp)},
+		})
+		if err != nil {
+			return nil, nil, false, fail(err)
+		}
+		more = len(out.LastEvaluatedKey) > 0
+		for i, item := range out.Items {
+			var si searchItem
+			if err := attributevalue.UnmarshalMap(item, &si); err != nil {
+				return nil, nil, false, fail(err)
+			}
+			read++
+			last = item
+			if validate.MatchesAll(words, si.Words) {
+				ids = append(ids, si.ID)
+				if len(ids) == limit {
+					more = more || i < len(out.Items)-1
+					break
+				}
+			}
+		}
+		start = out.LastEvaluatedKey
+	}
+	return ids, last, more, nil
+}
+
+// queryPrefix is the search partition a query is read from: the first runes
+// of its longest (most selective) word.
+func queryPrefix(words []string) string {
+	best := words[0]
+	for _, w := range words[1:] {
+		if utf8.RuneCountInString(w) > utf8.RuneCountInString(best) {
+			best = w
+		}
+	}
+	if r := []rune(best); len(r) > searchPrefixLen {
+		return string(r[:searchPrefixLen])
+	}
+	return best
 }
 
 // batchUsers reads users by id, strongly consistent.

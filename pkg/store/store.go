@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/uuid"
@@ -265,6 +266,23 @@ func (s *Store) getItem(ctx context.Context, pk, sk string) (map[string]types.At
 		return nil, fail(err)
 	}
 	return out.Item, nil
+}
+
+// getAs reads one item, strongly consistent, into T; a missing item is
+// not_found.
+func getAs[T any](ctx context.Context, s *Store, pk, sk string) (T, error) {
+	var v T
+	item, err := s.getItem(ctx, pk, sk)
+	if err != nil {
+		return v, err
+	}
+	if item == nil {
+		return v, problem.ErrNotFound
+	}
+	if err := attributevalue.UnmarshalMap(item, &v); err != nil {
+		return v, fail(err)
+	}
+	return v, nil
 }
 
 // partition reads every item of one partition (bounded by design: a user's

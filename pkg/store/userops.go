@@ -143,18 +143,7 @@ func (s *Store) GetUser(ctx context.Context, id string) (User, error) {
 }
 
 func (s *Store) getUserItem(ctx context.Context, id string) (userItem, error) {
-	item, err := s.getItem(ctx, userPK(id), skUser)
-	if err != nil {
-		return userItem{}, err
-	}
-	if item == nil {
-		return userItem{}, problem.ErrNotFound
-	}
-	var it userItem
-	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
-		return userItem{}, fail(err)
-	}
-	return it, nil
+	return getAs[userItem](ctx, s, userPK(id), skUser)
 }
 
 // userState is everything stored in a user's partition.

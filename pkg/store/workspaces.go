@@ -130,18 +130,7 @@ func workspaceSearch(w workspaceItem) map[string]map[string]types.AttributeValue
 }
 
 func (s *Store) getWorkspaceItem(ctx context.Context, id string) (workspaceItem, error) {
-	item, err := s.getItem(ctx, wsPK(id), skWorkspace)
-	if err != nil {
-		return workspaceItem{}, err
-	}
-	if item == nil {
-		return workspaceItem{}, problem.ErrNotFound
-	}
-	var w workspaceItem
-	if err := attributevalue.UnmarshalMap(item, &w); err != nil {
-		return w, fail(err)
-	}
-	return w, nil
+	return getAs[workspaceItem](ctx, s, wsPK(id), skWorkspace)
 }
 
 // GetWorkspace reads one workspace.
@@ -364,18 +353,7 @@ func addClause(expr, action string) string {
 }
 
 func (s *Store) memberItem(ctx context.Context, wsID, userID string) (memberItem, error) {
-	item, err := s.getItem(ctx, wsPK(wsID), memberSK(userID))
-	if err != nil {
-		return memberItem{}, err
-	}
-	if item == nil {
-		return memberItem{}, problem.ErrNotFound
-	}
-	var m memberItem
-	if err := attributevalue.UnmarshalMap(item, &m); err != nil {
-		return m, fail(err)
-	}
-	return m, nil
+	return getAs[memberItem](ctx, s, wsPK(wsID), memberSK(userID))
 }
 
 // RemoveMember takes a user out of a workspace; its last owner stays.

@@ -48,52 +48,16 @@ func (s *Store) ListWorkspaces(ctx context.Context, q WorkspaceQuery) (Page[Work
 
 func (s *Store) searchWorkspaces(ctx context.Context, q WorkspaceQuery) (Page[Workspace], error) {
 	words := validate.QueryWords(q.Q)
-	best := words[0]
-	for _, w := range words[1:] {
-		if len([]rune(w)) > len([]rune(best)) {
-			best = w
-		}
-	}
-	prefix := best
-	if r := []rune(best); len(r) > searchPrefixLen {
-		prefix = string(r[:searchPrefixLen])
-	}
+	prefix := queryPrefix(words)
 	scope := "wssearch|" + q.Q
 	keyAttrs := []string{attrPK, attrSK, attrLP, attrSE}
 	start, err := s.decodeCursor(scope, q.Cursor, keyAttrs...)
 	if err != nil {
 		return Page[Workspace]{}, err
 	}
-	var ids []string
-	var last map[string]types.AttributeValue
-	read, more := 0, true
-	for more && len(ids) < q.Limit && read < searchBudget {
-		out, err := s.db.Query(ctx, &dynamodb.QueryInput{
-			TableName: &s.table, IndexName: aws.String(indexByEmail), ExclusiveStartKey: start,
-			Limit:                     aws.Int32(int32(min(searchBudget-read, 4*q.Limit+10))),
-			KeyConditionExpression:    aws.String("LP = :lp"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":lp": str("WORKSPACES#PFX#" + prefix)},
-		})
-		if err != nil {
-			return Page[Workspace]{}, fail(err)
-		}
-		more = len(out.LastEvaluatedKey) > 0
-		for i, item := range out.Items {
-			var si searchItem
-			if err := attributevalue.UnmarshalMap(item, &si); err != nil {
-				return Page[Workspace]{}, fail(err)
-			}
-			read++
-			last = item
-			if validate.MatchesAll(words, si.Words) {
-				ids = append(ids, si.ID)
-				if len(ids) == q.Limit {
-					more = more || i < len(out.Items)-1
-					break
-				}
-			}
-		}
-		start = out.LastEvaluatedKey
+	ids, last, more, err := s.searchIDs(ctx, "WORKSPACES#PFX#"+prefix, words, true, q.Limit, start)
+	if err != nil {
+		return Page[Workspace]{}, err
 	}
 	page, err := s.workspacesByID(ctx, ids)
 	if err != nil {
