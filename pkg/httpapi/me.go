@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/usherhq/usher/pkg/auth"
@@ -15,25 +14,18 @@ type me struct {
 	Workspaces []store.UserMembership `json:"workspaces"`
 }
 
-// myWorkspaces is the caller's first 200 memberships: a profile, not a listing
-// (GET /v1/users/{id}/workspaces pages through all of them).
-func (s *Server) myWorkspaces(ctx context.Context, id string) ([]store.UserMembership, error) {
-	p, err := s.Store.UserMemberships(ctx, id, 200, "")
-	return p.Items, err
-}
+// profileWorkspaces is how many memberships a profile shows: a profile, not a
+// listing (GET /v1/users/{id}/workspaces pages through all of them).
+const profileWorkspaces = 200
 
 func meGet(s *Server, w http.ResponseWriter, r *http.Request) error {
 	p, _ := auth.FromContext(r.Context())
-	u, err := s.Store.GetUser(r.Context(), p.ID)
-	if err != nil {
-		return err
-	}
-	ws, err := s.myWorkspaces(r.Context(), p.ID)
+	u, ws, err := s.Store.Profile(r.Context(), p.ID, profileWorkspaces, "")
 	if err != nil {
 		return err
 	}
 	w.Header().Set("ETag", etag(u.Version))
-	return writeJSON(w, http.StatusOK, me{User: u, Workspaces: ws})
+	return writeJSON(w, http.StatusOK, me{User: u, Workspaces: ws.Items})
 }
 
 type updateMeBody struct {
@@ -61,10 +53,10 @@ func meUpdate(s *Server, w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ws, err := s.myWorkspaces(r.Context(), c.P.ID)
+	ws, err := s.Store.UserMemberships(r.Context(), c.P.ID, profileWorkspaces, "")
 	if err != nil {
 		return err
 	}
 	w.Header().Set("ETag", etag(u.Version))
-	return writeJSON(w, http.StatusOK, me{User: u, Workspaces: ws})
+	return writeJSON(w, http.StatusOK, me{User: u, Workspaces: ws.Items})
 }

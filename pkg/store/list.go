@@ -98,10 +98,9 @@ func (s *Store) ListUsers(ctx context.Context, q UserQuery) (Page[User], error) 
 func withTotal[T any](query func() (Page[T], error), count func() (int64, error)) (Page[T], error) {
 	var total int64
 	var countErr error
-	done := make(chan struct{})
-	go func() { defer close(done); total, countErr = count() }()
+	wait := alongside(func() { total, countErr = count() })
 	page, err := query()
-	<-done
+	wait()
 	if err != nil {
 		return page, err
 	}

@@ -58,29 +58,23 @@ type LoginState struct {
 func (s *Store) LoginState(ctx context.Context, email string) (LoginState, error) {
 	var st LoginState
 	var lockErr error
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		item, err := s.getItem(ctx, loginPK(email), skLogin)
-		if err != nil || item == nil {
-			lockErr = err
+	wait := alongside(func() {
+		li, err := getAs[loginItem](ctx, s, loginPK(email), skLogin)
+		if err == problem.ErrNotFound {
 			return
 		}
-		var li loginItem
-		if lockErr = attributevalue.UnmarshalMap(item, &li); lockErr != nil {
-			lockErr = fail(lockErr)
-			return
+		if lockErr = err; err == nil {
+			if t, err := time.Parse(TimeFormat, li.LockedUntil); err == nil && t.After(s.now()) {
+				st.LockedUntil = t
+			}
 		}
-		if t, err := time.Parse(TimeFormat, li.LockedUntil); err == nil && t.After(s.now()) {
-			st.LockedUntil = t
-		}
-	}()
+	})
 	id, err := s.UserIDByEmail(ctx, email)
 	var u userItem
 	if err == nil {
 		u, err = s.getUserItem(ctx, id)
 	}
-	<-done
+	wait()
 	if lockErr != nil {
 		return st, lockErr
 	}

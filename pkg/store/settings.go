@@ -149,10 +149,9 @@ func (s *Store) Insights(ctx context.Context, roles []string) (Insights, error) 
 	var in Insights
 	var days []DayCount
 	var dayErr error
-	done := make(chan struct{})
-	go func() { defer close(done); days, dayErr = s.RequestsLastDays(ctx, 7) }()
+	wait := alongside(func() { days, dayErr = s.RequestsLastDays(ctx, 7) })
 	c, err := s.Counters(ctx)
-	<-done
+	wait()
 	if err != nil {
 		return in, err
 	}

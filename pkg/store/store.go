@@ -268,6 +268,14 @@ func (s *Store) getItem(ctx context.Context, pk, sk string) (map[string]types.At
 	return out.Item, nil
 }
 
+// alongside starts f and returns a wait for it: independent reads go out
+// together, so a request waits for one round trip instead of two.
+func alongside(f func()) (wait func()) {
+	done := make(chan struct{})
+	go func() { defer close(done); f() }()
+	return func() { <-done }
+}
+
 // getAs reads one item, strongly consistent, into T; a missing item is
 // not_found.
 func getAs[T any](ctx context.Context, s *Store, pk, sk string) (T, error) {

@@ -274,20 +274,18 @@ func (s *Store) ListAPIKeys(ctx context.Context, userID string, limit int, curso
 		return Page[APIKey]{}, err
 	}
 	var userErr error
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
+	wait := alongside(func() {
 		var u userItem
 		if u, userErr = s.getUserItem(ctx, userID); userErr == nil {
 			userErr = decide(u.user())
 		}
-	}()
+	})
 	page, err := queryPage(ctx, s, &dynamodb.QueryInput{
 		ConsistentRead: aws.Bool(true), ExclusiveStartKey: start,
 		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :sk)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(userPK(userID)), ":sk": str(skAPIKey)},
 	}, scope, limit, []string{attrPK, attrSK}, apiKeyItem.apiKey)
-	<-done
+	wait()
 	if userErr != nil {
 		return Page[APIKey]{}, userErr
 	}

@@ -136,25 +136,32 @@ type UserMembership struct {
 // UserMemberships pages through a user's memberships, with the current
 // workspace names; memberships of deleted workspaces are left out.
 func (s *Store) UserMemberships(ctx context.Context, userID string, limit int, cursor string) (Page[UserMembership], error) {
+	_, p, err := s.Profile(ctx, userID, limit, cursor)
+	return p, err
+}
+
+// Profile reads a user and a page of their memberships: the user read goes
+// out with the memberships query, so a profile costs no extra round trip.
+func (s *Store) Profile(ctx context.Context, userID string, limit int, cursor string) (User, Page[UserMembership], error) {
 	scope := "umem|" + userID
 	start, err := s.decodeCursor(scope, cursor, attrPK, attrSK)
 	if err != nil {
-		return Page[UserMembership]{}, err
+		return User{}, Page[UserMembership]{}, err
 	}
+	var u userItem
 	var userErr error
-	done := make(chan struct{})
-	go func() { defer close(done); _, userErr = s.getUserItem(ctx, userID) }()
+	wait := alongside(func() { u, userErr = s.getUserItem(ctx, userID) })
 	mp, err := queryPage(ctx, s, &dynamodb.QueryInput{
 		ConsistentRead: aws.Bool(true), ExclusiveStartKey: start,
 		KeyConditionExpression:    aws.String("PK = :pk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(umemPK(userID))},
 	}, scope, limit, []string{attrPK, attrSK}, func(m memberItem) memberItem { return m })
-	<-done
+	wait()
 	if userErr != nil {
-		return Page[UserMembership]{}, userErr
+		return User{}, Page[UserMembership]{}, userErr
 	}
 	if err != nil {
-		return Page[UserMembership]{}, err
+		return User{}, Page[UserMembership]{}, err
 	}
 	ids := make([]string, len(mp.Items))
 	for i, m := range mp.Items {
@@ -162,7 +169,7 @@ func (s *Store) UserMemberships(ctx context.Context, userID string, limit int, c
 	}
 	ws, err := s.workspacesByID(ctx, ids)
 	if err != nil {
-		return Page[UserMembership]{}, err
+		return User{}, Page[UserMembership]{}, err
 	}
 	names := map[string]string{}
 	for _, w := range ws.Items {
@@ -178,7 +185,7 @@ func (s *Store) UserMemberships(ctx context.Context, userID string, limit int, c
 		um.Workspace.ID, um.Workspace.Name, um.Role, um.AddedAt = m.WorkspaceID, name, m.Role, m.AddedAt
 		out.Items = append(out.Items, um)
 	}
-	return out, nil
+	return u.user(), out, nil
 }
 
 // Member is one member of a workspace.
@@ -265,10 +272,9 @@ func (s *Store) memberPage(ctx context.Context, wsID, role string, limit int, cu
 	}
 	in.ExclusiveStartKey = start
 	var wsErr error
-	done := make(chan struct{})
-	go func() { defer close(done); _, wsErr = s.getWorkspaceItem(ctx, wsID) }()
+	wait := alongside(func() { _, wsErr = s.getWorkspaceItem(ctx, wsID) })
 	p, err := queryPage(ctx, s, in, scope, limit, keyAttrs, func(m memberItem) memberItem { return m })
-	<-done
+	wait()
 	if wsErr != nil {
 		return p, wsErr
 	}
