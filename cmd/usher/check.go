@@ -2,35 +2,27 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 
 	"github.com/usherhq/usher/pkg/app"
-	"github.com/usherhq/usher/pkg/config"
 )
 
 // check scans a table (off the request path) and lists every broken
 // invariant: an operator's tool, and what the tests run after each test.
 func check(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	table := fs.String("table", os.Getenv("TABLE_NAME"), "DynamoDB table")
+	table := tableFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *table == "" {
-		return errors.New("--table is required")
-	}
-	cfg := config.FromEnv()
-	cfg.Table = *table
-	awsCfg, err := cfg.AWS(ctx)
+	a, cfg, err := openTable(ctx, *table, app.Logger(io.Discard, slog.LevelError))
 	if err != nil {
 		return err
 	}
-	a, err := app.New(ctx, cfg, app.Logger(io.Discard, slog.LevelError))
+	awsCfg, err := cfg.AWS(ctx)
 	if err != nil {
 		return err
 	}

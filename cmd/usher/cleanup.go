@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"io"
 	"log/slog"
@@ -11,24 +10,18 @@ import (
 	"time"
 
 	"github.com/usherhq/usher/pkg/app"
-	"github.com/usherhq/usher/pkg/config"
 )
 
 // cleanup runs the scheduled job once against any table: real AWS with the
 // default credential chain, or a local one with DYNAMODB_ENDPOINT.
 func cleanup(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("cleanup", flag.ContinueOnError)
-	table := fs.String("table", os.Getenv("TABLE_NAME"), "DynamoDB table (the stack output TableName)")
+	table := tableFlag(fs)
 	limit := fs.Duration("max-time", 5*time.Minute, "stop after this long; the next run resumes")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *table == "" {
-		return errors.New("--table is required (see the TableName output of the stack)")
-	}
-	cfg := config.FromEnv()
-	cfg.Table = *table
-	a, err := app.New(ctx, cfg, app.Logger(os.Stderr, slog.LevelInfo))
+	a, _, err := openTable(ctx, *table, app.Logger(os.Stderr, slog.LevelInfo))
 	if err != nil {
 		return err
 	}

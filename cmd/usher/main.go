@@ -98,14 +98,11 @@ func dev(ctx context.Context, args []string) error {
 
 func bootstrap(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("bootstrap", flag.ContinueOnError)
-	table := fs.String("table", os.Getenv("TABLE_NAME"), "DynamoDB table (the stack output TableName)")
+	table := tableFlag(fs)
 	email := fs.String("email", "admin@example.com", "email of the first super_admin")
 	name := fs.String("name", "Admin", "name of the first super_admin")
 	if err := fs.Parse(args); err != nil {
 		return err
-	}
-	if *table == "" {
-		return errors.New("--table is required (see the TableName output of the stack)")
 	}
 	e, msg := validate.Email(*email)
 	if msg != "" {
@@ -115,9 +112,7 @@ func bootstrap(ctx context.Context, args []string, out io.Writer) error {
 	if msg != "" {
 		return fmt.Errorf("--name %s", msg)
 	}
-	cfg := config.FromEnv() // default credential chain; DYNAMODB_ENDPOINT for a local table
-	cfg.Table = *table
-	a, err := app.New(ctx, cfg, app.Logger(io.Discard, slog.LevelError))
+	a, _, err := openTable(ctx, *table, app.Logger(io.Discard, slog.LevelError))
 	if err != nil {
 		return err
 	}

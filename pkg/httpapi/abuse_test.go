@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 
@@ -88,7 +87,6 @@ type abuse struct {
 	code         string // the problem's code; with gw, the gateway's message
 	field        string // a field the problem's errors must name
 	gw           bool   // the answer is API Gateway's own plain JSON
-	bug          string // a known bug: skipped with this explanation
 }
 
 const abusePassword = "correct horse battery"
@@ -126,9 +124,6 @@ func (f *abuseFixture) run(t *testing.T, cases []abuse) {
 	before := f.snapshot(t, f.watched...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if c.bug != "" && os.Getenv("USHER_RUN_BUGS") == "" {
-				t.Skip("BUG: " + c.bug) // USHER_RUN_BUGS=1 runs it
-			}
 			defer func() {
 				after := f.snapshot(t, f.watched...)
 				unchanged(t, before, after)
