@@ -12,9 +12,11 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/usherhq/usher/pkg/authorizer"
 	"github.com/usherhq/usher/pkg/config"
+	"github.com/usherhq/usher/pkg/console"
 	"github.com/usherhq/usher/pkg/gateway"
 	"github.com/usherhq/usher/pkg/httpapi"
 	"github.com/usherhq/usher/pkg/mail"
@@ -64,7 +66,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 
 // Gateway serves every route as API Gateway would in front of the functions.
 func (a *App) Gateway() http.Handler {
-	return gateway.New(routes.All, func(rt routes.Route) gateway.RouteFunc { return a.HTTP.Lambda(rt) }, a.Authorizer.Handle, a.Log)
+	site := httpadapter.NewV2(console.Handler()).ProxyWithContext
+	return gateway.New(routes.Functions(), func(rt routes.Route) gateway.RouteFunc {
+		if rt.Static {
+			return site
+		}
+		return a.HTTP.Lambda(rt)
+	}, a.Authorizer.Handle, a.Log)
 }
 
 func fromEnv() *App {

@@ -833,8 +833,8 @@ func TestEveryRouteHasASampleEvent(t *testing.T) {
 		t.Errorf("no events/%s.json", authorizerEvent)
 	}
 	for name := range files {
-		if _, ok := routes.ByName(name); !ok && name != authorizerEvent && name != cleanupEvent {
-			t.Errorf("events/%s.json names no route of routes.All", name)
+		if _, ok := routes.ByName(name); !ok && name != authorizerEvent && name != cleanupEvent && name != routes.Console.Name {
+			t.Errorf("events/%s.json names no function", name)
 		}
 	}
 	for name := range wantOutcome {

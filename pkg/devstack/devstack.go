@@ -94,7 +94,7 @@ func Run(ctx context.Context, o Options) error {
 	go func() { done <- srv.Serve(ln) }()
 
 	api := "http://" + ln.Addr().String()
-	fmt.Fprintf(o.Out, "\nUsher is running.\n  API:             %s/v1 (OpenAPI: %s/v1/openapi.json)\n  DynamoDB Local:  %s (table %s)\n  SES inbox:       %s/\n", api, api, ddb.Endpoint, o.Table, ses.Endpoint)
+	fmt.Fprintf(o.Out, "\nUsher is running.\n  Console:         %s/console/ (sign in with the admin API key below)\n  API:             %s/v1 (OpenAPI: %s/v1/openapi.json)\n  DynamoDB Local:  %s (table %s)\n  SES inbox:       %s/\n", api, api, api, ddb.Endpoint, o.Table, ses.Endpoint)
 	if fresh {
 		fmt.Fprintf(o.Out, "  Admin API key:   %s\n                   (shown once; kept in %s)\n", tok, TokenFile(o.Dir))
 	} else {

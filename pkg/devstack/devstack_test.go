@@ -44,6 +44,16 @@ func TestRunServesAndKeepsDataAcrossRestarts(t *testing.T) {
 							t.Errorf("GET /v1/users: %d %s", res.StatusCode, b)
 						}
 					}
+					// The console is served beside the API, with its CSP.
+					if res, err := http.Get(api + "/console/users"); err != nil {
+						t.Error(err)
+					} else {
+						b, _ := io.ReadAll(res.Body)
+						res.Body.Close()
+						if res.StatusCode != 200 || !strings.Contains(string(b), "<html") || res.Header.Get("Content-Security-Policy") == "" {
+							t.Errorf("GET /console/users: %d, CSP %q, %.100s", res.StatusCode, res.Header.Get("Content-Security-Policy"), b)
+						}
+					}
 					close(ready)
 				}})
 		}()

@@ -32,7 +32,12 @@ type AuthorizerFunc func(context.Context, events.APIGatewayV2CustomAuthorizerV2R
 func New(table []routes.Route, fn func(routes.Route) RouteFunc, authorize AuthorizerFunc, log *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range table {
-		mux.Handle(rt.Pattern(), &route{rt: rt, fn: fn(rt), authorize: authorize, log: log})
+		h := fn(rt)
+		mux.Handle(rt.Pattern(), &route{rt: rt, key: rt.Path, fn: h, authorize: authorize, log: log})
+		if rt.Static {
+			// {proxy+} in API Gateway; Go's mux spells a greedy wildcard {proxy...}.
+			mux.Handle(rt.Method+" "+rt.Path+"/{proxy...}", &route{rt: rt, key: rt.SubtreePath(), fn: h, authorize: authorize, log: log})
+		}
 	}
 	// API Gateway answers any unmatched method or path with a bare 404.
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -43,6 +48,7 @@ func New(table []routes.Route, fn func(routes.Route) RouteFunc, authorize Author
 
 type route struct {
 	rt        routes.Route
+	key       string // the route's path as API Gateway declares it
 	fn        RouteFunc
 	authorize AuthorizerFunc
 	log       *slog.Logger
@@ -141,12 +147,12 @@ func (g *route) event(r *http.Request, body []byte, rid string, now time.Time) e
 		query[k] = strings.Join(vs, ",")
 	}
 	var params map[string]string
-	for _, seg := range strings.Split(g.rt.Path, "/") {
+	for _, seg := range strings.Split(g.key, "/") {
 		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
 			if params == nil {
 				params = map[string]string{}
 			}
-			name := seg[1 : len(seg)-1]
+			name := strings.TrimSuffix(seg[1:len(seg)-1], "+")
 			params[name] = r.PathValue(name)
 		}
 	}
@@ -155,11 +161,11 @@ func (g *route) event(r *http.Request, body []byte, rid string, now time.Time) e
 		cookies = append(cookies, c.String())
 	}
 	ev := events.APIGatewayV2HTTPRequest{
-		Version: "2.0", RouteKey: g.rt.Method + " " + g.rt.Path, RawPath: r.URL.EscapedPath(), RawQueryString: r.URL.RawQuery,
+		Version: "2.0", RouteKey: g.rt.Method + " " + g.key, RawPath: r.URL.EscapedPath(), RawQueryString: r.URL.RawQuery,
 		Cookies: cookies, Headers: headers, QueryStringParameters: query, PathParameters: params,
 		RequestContext: events.APIGatewayV2HTTPRequestContext{
 			AccountID: "000000000000", APIID: "local", DomainName: r.Host, DomainPrefix: "local",
-			RequestID: rid, RouteKey: g.rt.Method + " " + g.rt.Path, Stage: "$default",
+			RequestID: rid, RouteKey: g.rt.Method + " " + g.key, Stage: "$default",
 			Time: now.Format("02/Jan/2006:15:04:05 -0700"), TimeEpoch: now.UnixMilli(),
 			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{
 				Method: r.Method, Path: r.URL.Path, Protocol: r.Proto, SourceIP: sourceIP(r.RemoteAddr), UserAgent: r.UserAgent(),

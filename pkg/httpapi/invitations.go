@@ -47,6 +47,23 @@ func link(base, secret string) string {
 	return base + sep + "token=" + secret
 }
 
+// linkSettings returns the settings in force with the link bases left empty
+// (the deployed default) pointing at the console's pages on the host the
+// request came to, so invite and reset mails work out of the box.
+func (s *Server) linkSettings(r *http.Request) (settings.Settings, error) {
+	set, err := s.Settings.Get(r.Context())
+	if err != nil || r.Host == "" {
+		return set, err
+	}
+	if set.InviteURLBase == "" {
+		set.InviteURLBase = "https://" + r.Host + "/console/accept"
+	}
+	if set.PasswordResetURLBase == "" {
+		set.PasswordResetURLBase = "https://" + r.Host + "/console/reset"
+	}
+	return set, nil
+}
+
 // invite validates one invitation, stores it and sends its mail. With idem,
 // the answer is recorded for Idempotency-Key replays.
 func (s *Server) invite(ctx context.Context, c *store.Caller, set settings.Settings, b inviteBody, idem *store.Idem) (inviteResult, error) {
@@ -192,7 +209,7 @@ func invitationsCreate(s *Server, w http.ResponseWriter, r *http.Request) error 
 	if err := decode(r, &b, true); err != nil {
 		return err
 	}
-	set, err := s.Settings.Get(r.Context())
+	set, err := s.linkSettings(r)
 	if err != nil {
 		return err
 	}
@@ -238,7 +255,7 @@ func invitationsBatch(s *Server, w http.ResponseWriter, r *http.Request) error {
 	if len(b.Invitations) == 0 || len(b.Invitations) > 100 {
 		return problem.Invalid(problem.FieldError{Field: "invitations", Message: "must hold 1 to 100 invitations"})
 	}
-	set, err := s.Settings.Get(r.Context())
+	set, err := s.linkSettings(r)
 	if err != nil {
 		return err
 	}
@@ -316,7 +333,7 @@ func invitationsResend(s *Server, w http.ResponseWriter, r *http.Request) error 
 	if err := decode(r, &b, false); err != nil {
 		return err
 	}
-	set, err := s.Settings.Get(r.Context())
+	set, err := s.linkSettings(r)
 	if err != nil {
 		return err
 	}

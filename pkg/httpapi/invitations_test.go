@@ -343,3 +343,24 @@ func TestListInvitations(t *testing.T) {
 	want(t, e.call("GET", "/v1/invitations?status=gone", e.admin, nil), 400, "invalid_request")
 	want(t, e.call("GET", "/v1/invitations?email=nope", e.admin, nil), 400, "invalid_request")
 }
+
+// With no link base configured (the deployed default), links open the
+// console's pages on the host the API was called on.
+func TestLinksDefaultToTheConsole(t *testing.T) {
+	e := newEnv(t)
+	e.setSettings(func(s *settings.Settings) { s.InviteURLBase, s.PasswordResetURLBase = "", "" })
+	host := strings.TrimPrefix(e.url, "http://")
+	email := uniq(t, "ada")
+	r := e.call("POST", "/v1/invitations", e.admin, map[string]any{"email": email, "role": "viewer"})
+	want(t, r, 201)
+	if got, prefix := r.str("inviteUrl"), "https://"+host+"/console/accept?token=ushi_"; !strings.HasPrefix(got, prefix) {
+		t.Errorf("inviteUrl = %q, want it to start with %q", got, prefix)
+	}
+	u := e.call("POST", "/v1/users", e.admin, map[string]any{"email": uniq(t, "bob"), "name": "Bob", "role": "viewer", "password": "a long enough passphrase 1"})
+	want(t, u, 201)
+	want(t, e.call("POST", "/v1/users/"+u.str("id")+"/password-reset", e.admin, nil), 202)
+	mails := testenv.MailsTo(t, u.str("email"), 1)
+	if len(mails) != 1 || !strings.Contains(mails[0].Text, "https://"+host+"/console/reset?token=ushr_") {
+		t.Errorf("the reset mail does not link to the console's reset page: %+v", mails)
+	}
+}

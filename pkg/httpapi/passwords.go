@@ -194,7 +194,7 @@ func usersPasswordReset(s *Server, w http.ResponseWriter, r *http.Request) error
 	if err := decode(r, &struct{}{}, false); err != nil {
 		return err
 	}
-	set, err := s.Settings.Get(r.Context())
+	set, err := s.linkSettings(r)
 	if err != nil {
 		return err
 	}

@@ -32,6 +32,7 @@ type Route struct {
 	Permission Permission // what the caller needs
 	ReadOnly   bool       // the function only reads the table (least-privilege IAM)
 	SendsMail  bool       // the function sends email through SES
+	Static     bool       // serves embedded files: every path below Path too, no table, no mail
 	Summary    string     // one line for docs
 }
 
@@ -105,13 +106,26 @@ var All = []Route{
 	{Name: "admin-tokens-delete", Method: "DELETE", Path: "/v1/admin-tokens/{id}", Permission: InstanceManage, Summary: "Revoke an admin token"},
 }
 
+// Console is the admin console: a single-page app served by one more
+// function, at Path and every path below it. It is not part of the API (no
+// OpenAPI entry, no permission check: the app calls the API like any client).
+var Console = Route{Name: "console", Method: "GET", Path: "/console", Permission: Public, ReadOnly: true, Static: true,
+	Summary: "The admin console (single-page app)"}
+
+// SubtreePath is the API Gateway route of the paths below a static route.
+func (r Route) SubtreePath() string { return r.Path + "/{proxy+}" }
+
 // AuthorizerFunction is the function folder of the Lambda authorizer.
 const AuthorizerFunction = "authorizer"
 
 // CleanupFunction is the function folder of the scheduled cleanup.
 const CleanupFunction = "cleanup"
 
-// ByName returns the route served by the named function.
+// Functions lists every route served by a function of its own: the API
+// routes and the console.
+func Functions() []Route { return append(append([]Route(nil), All...), Console) }
+
+// ByName returns the API route served by the named function.
 func ByName(name string) (Route, bool) {
 	for _, r := range All {
 		if r.Name == name {

@@ -120,9 +120,10 @@ var (
 	pathRE   = regexp.MustCompile(`^(/[A-Za-z0-9._~{}-]+)+$`)
 )
 
-// Render returns the complete text of template.yaml for routes.All.
+// Render returns the complete text of template.yaml for every function of
+// the route table.
 func Render() ([]byte, error) {
-	return render(routes.All)
+	return render(routes.Functions())
 }
 
 func render(all []routes.Route) ([]byte, error) {

@@ -110,10 +110,10 @@ func TestTemplateStructure(t *testing.T) {
 	}
 	resources := m(t, doc["Resources"], "Resources")
 
-	// The functions are exactly the routes plus the authorizer.
+	// The functions are exactly the routes, the console, the authorizer and the cleanup.
 	fns := functionsOf(t, doc)
 	want := []string{FunctionID(routes.AuthorizerFunction), FunctionID(routes.CleanupFunction)}
-	for _, r := range routes.All {
+	for _, r := range routes.Functions() {
 		want = append(want, FunctionID(r.Name))
 	}
 	var got []string
@@ -126,16 +126,21 @@ func TestTemplateStructure(t *testing.T) {
 		t.Fatalf("AWS::Serverless::Function resources:\n got %v\nwant %v", got, want)
 	}
 
-	for _, r := range routes.All {
+	for _, r := range routes.Functions() {
 		id := FunctionID(r.Name)
 		props := m(t, fns[id]["Properties"], id+".Properties")
 		if cu := props["CodeUri"]; cu != "functions/"+r.Name+"/" {
 			t.Errorf("%s: CodeUri = %v", id, cu)
 		}
 
+		// A static route also serves every path below its own.
 		events := m(t, props["Events"], id+".Events")
-		if len(events) != 1 {
-			t.Errorf("%s: %d events, want exactly 1", id, len(events))
+		wantPaths := map[string]string{RouteEventName: r.Path}
+		if r.Static {
+			wantPaths["Subtree"] = r.SubtreePath()
+		}
+		if len(events) != len(wantPaths) {
+			t.Errorf("%s: %d events, want %d", id, len(events), len(wantPaths))
 		}
 		for name, e := range events {
 			ev := m(t, e, id+".Events."+name)
@@ -144,8 +149,8 @@ func TestTemplateStructure(t *testing.T) {
 				continue
 			}
 			ep := m(t, ev["Properties"], id+".Events."+name+".Properties")
-			if ep["Method"] != r.Method || ep["Path"] != r.Path {
-				t.Errorf("%s: event is %v %v, want %s %s", id, ep["Method"], ep["Path"], r.Method, r.Path)
+			if ep["Method"] != r.Method || ep["Path"] != wantPaths[name] {
+				t.Errorf("%s: event %s is %v %v, want %s %s", id, name, ep["Method"], ep["Path"], r.Method, wantPaths[name])
 			}
 			if !isRef(ep["ApiId"], HttpApiID) {
 				t.Errorf("%s: ApiId = %v, want !Ref %s", id, ep["ApiId"], HttpApiID)
@@ -175,7 +180,13 @@ func TestTemplateStructure(t *testing.T) {
 			}
 		}
 		wantPolicy := "DynamoDBCrudPolicy"
-		if r.ReadOnly {
+		switch {
+		case r.Static:
+			wantPolicy = "" // files only: no table access at all
+			if len(policies) != 0 {
+				t.Errorf("%s: static function has policies %v, want none", id, policies)
+			}
+		case r.ReadOnly:
 			wantPolicy = "DynamoDBReadPolicy"
 		}
 		if tablePolicy != wantPolicy {

@@ -20,12 +20,14 @@ Parameters:
     Description: SES-verified address that outgoing email is sent from.
   InviteUrlBase:
     Type: String
-    AllowedPattern: "^https?://\\S+$"
-    Description: URL of the page that accepts invitations; the invitation token is appended.
+    Default: ""
+    AllowedPattern: "^(https?://\\S+)?$"
+    Description: URL of the page that accepts invitations; the invitation token is appended. Empty means the console's accept page on this API.
   PasswordResetUrlBase:
     Type: String
-    AllowedPattern: "^https?://\\S+$"
-    Description: URL of the page that resets passwords; the reset token is appended.
+    Default: ""
+    AllowedPattern: "^(https?://\\S+)?$"
+    Description: URL of the page that resets passwords; the reset token is appended. Empty means the console's reset page on this API.
   AuthorizerCacheTtl:
     Type: Number
     Default: 60
@@ -235,6 +237,12 @@ Resources:
       LoggingConfig:
         LogFormat: JSON
         LogGroup: !Ref {{.LogGroupID}}
+{{- if .Route.Static}}
+      # Serves its embedded files only: no table access, no mail.
+      MemorySize: 128
+      Tracing: PassThrough
+      Policies: []
+{{- else}}
       Policies:
         - {{if .ReadOnly}}DynamoDBReadPolicy{{else}}DynamoDBCrudPolicy{{end}}:
             TableName: !Ref Table
@@ -258,6 +266,7 @@ Resources:
               Action: ses:SendEmail
               Resource: "*"
 {{- end}}
+{{- end}}
       Events:
         Route:
           Type: HttpApi
@@ -266,6 +275,16 @@ Resources:
             Method: {{.Route.Method}}
             Path: {{.Route.Path}}
 {{- if .Route.Public}}
+            Auth:
+              Authorizer: NONE
+{{- end}}
+{{- if .Route.Static}}
+        Subtree:
+          Type: HttpApi
+          Properties:
+            ApiId: !Ref HttpApi
+            Method: {{.Route.Method}}
+            Path: {{.Route.SubtreePath}}
             Auth:
               Authorizer: NONE
 {{- end}}
@@ -281,6 +300,9 @@ Outputs:
   ApiUrl:
     Description: Base URL of the API ($default stage, so no stage path); routes start with /v1/.
     Value: !Sub https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/
+  ConsoleUrl:
+    Description: The admin console.
+    Value: !Sub https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/console/
   TableName:
     Description: Name of the DynamoDB table.
     Value: !Ref Table
