@@ -86,13 +86,14 @@ func fromEnv() *App {
 	return a
 }
 
-// StartRoute is the main of a route's Lambda function.
-func StartRoute(name string) {
+// StartRoute is the main of a route's Lambda function; h is the route's own
+// code, passed in so that the binary links no other route's.
+func StartRoute(name string, h httpapi.HandlerFunc) {
 	rt, ok := routes.ByName(name)
 	if !ok {
 		panic("unknown route " + name)
 	}
-	lambda.Start(fromEnv().HTTP.Lambda(rt))
+	lambda.Start(fromEnv().HTTP.RouteLambda(rt, h))
 }
 
 // StartAuthorizer is the main of the authorizer function.

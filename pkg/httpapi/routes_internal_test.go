@@ -17,7 +17,7 @@ func TestEveryRouteHasExactlyOneHandler(t *testing.T) {
 		}
 		seen[rt.Name], seen[rt.Pattern()] = true, true
 	}
-	for name := range handlers {
+	for name := range handlers() {
 		if _, ok := routes.ByName(name); !ok {
 			t.Errorf("handler %s serves no route", name)
 		}

@@ -33,74 +33,142 @@ type Server struct {
 	Version  string
 }
 
-type handlerFunc func(s *Server, w http.ResponseWriter, r *http.Request) error
+// HandlerFunc is the code of one route.
+type HandlerFunc func(s *Server, w http.ResponseWriter, r *http.Request) error
 
-// handlers binds every route name of the route table to its code; a test
-// checks that the two agree.
-var handlers = map[string]handlerFunc{
-	"health":                   health,
-	"openapi":                  openAPI,
-	"roles-list":               rolesList,
-	"users-list":               usersList,
-	"users-create":             usersCreate,
-	"users-get":                usersGet,
-	"users-update":             usersUpdate,
-	"users-delete":             usersDelete,
-	"users-deactivate":         usersSetStatus(store.StatusDeactivated),
-	"users-reactivate":         usersSetStatus(store.StatusActive),
-	"user-api-keys-list":       apiKeysList(userParam),
-	"user-api-keys-create":     apiKeysCreate(userParam),
-	"user-api-keys-rotate":     apiKeysRotate(userParam),
-	"user-api-keys-delete":     apiKeysDelete(userParam),
-	"invitations-create":       invitationsCreate,
-	"invitations-batch":        invitationsBatch,
-	"invitations-list":         invitationsList,
-	"invitations-get":          invitationsGet,
-	"invitations-revoke":       invitationsRevoke,
-	"invitations-resend":       invitationsResend,
-	"invitations-preview":      invitationsPreview,
-	"invitations-accept":       invitationsAccept,
-	"users-set-password":       usersSetPassword,
-	"users-password-reset":     usersPasswordReset,
-	"password-reset-complete":  passwordResetComplete,
-	"password-validate":        passwordValidate,
-	"auth-login":               authLogin,
-	"auth-logout":              authLogout,
-	"me-password":              mePassword,
-	"workspaces-create":        workspacesCreate,
-	"workspaces-list":          workspacesList,
-	"workspaces-get":           workspacesGet,
-	"workspaces-update":        workspacesUpdate,
-	"workspaces-delete":        workspacesDelete,
-	"workspace-members-list":   membersList,
-	"workspace-members-put":    membersPut,
-	"workspace-members-delete": membersDelete,
-	"user-workspaces-list":     userWorkspacesList,
-	"me-get":                   meGet,
-	"me-update":                meUpdate,
-	"me-api-keys-list":         apiKeysList(selfParam),
-	"me-api-keys-create":       apiKeysCreate(selfParam),
-	"me-api-keys-rotate":       apiKeysRotate(selfParam),
-	"me-api-keys-delete":       apiKeysDelete(selfParam),
-	"insights-get":             insightsGet,
-	"audit-events-list":        auditList,
-	"settings-get":             settingsGet,
-	"settings-update":          settingsUpdate,
-	"settings-reset":           settingsReset,
-	"admin-tokens-create":      adminTokensCreate,
-	"admin-tokens-list":        adminTokensList,
-	"admin-tokens-delete":      adminTokensDelete,
+type handlerFunc = HandlerFunc
+
+// The code of every route, one exported value each: a route's function names
+// its own (functions/<route>/main.go) and links nothing of the other routes'
+// code, which keeps mail rendering and its reflection out of most binaries.
+var (
+	Health                 HandlerFunc = health
+	Openapi                HandlerFunc = openAPI
+	RolesList              HandlerFunc = rolesList
+	UsersList              HandlerFunc = usersList
+	UsersCreate            HandlerFunc = usersCreate
+	UsersGet               HandlerFunc = usersGet
+	UsersUpdate            HandlerFunc = usersUpdate
+	UsersDelete            HandlerFunc = usersDelete
+	UsersDeactivate        HandlerFunc = usersSetStatus(store.StatusDeactivated)
+	UsersReactivate        HandlerFunc = usersSetStatus(store.StatusActive)
+	UserApiKeysList        HandlerFunc = apiKeysList(userParam)
+	UserApiKeysCreate      HandlerFunc = apiKeysCreate(userParam)
+	UserApiKeysRotate      HandlerFunc = apiKeysRotate(userParam)
+	UserApiKeysDelete      HandlerFunc = apiKeysDelete(userParam)
+	InvitationsCreate      HandlerFunc = invitationsCreate
+	InvitationsBatch       HandlerFunc = invitationsBatch
+	InvitationsList        HandlerFunc = invitationsList
+	InvitationsGet         HandlerFunc = invitationsGet
+	InvitationsRevoke      HandlerFunc = invitationsRevoke
+	InvitationsResend      HandlerFunc = invitationsResend
+	InvitationsPreview     HandlerFunc = invitationsPreview
+	InvitationsAccept      HandlerFunc = invitationsAccept
+	UsersSetPassword       HandlerFunc = usersSetPassword
+	UsersPasswordReset     HandlerFunc = usersPasswordReset
+	PasswordResetComplete  HandlerFunc = passwordResetComplete
+	PasswordValidate       HandlerFunc = passwordValidate
+	AuthLogin              HandlerFunc = authLogin
+	AuthLogout             HandlerFunc = authLogout
+	MePassword             HandlerFunc = mePassword
+	WorkspacesCreate       HandlerFunc = workspacesCreate
+	WorkspacesList         HandlerFunc = workspacesList
+	WorkspacesGet          HandlerFunc = workspacesGet
+	WorkspacesUpdate       HandlerFunc = workspacesUpdate
+	WorkspacesDelete       HandlerFunc = workspacesDelete
+	WorkspaceMembersList   HandlerFunc = membersList
+	WorkspaceMembersPut    HandlerFunc = membersPut
+	WorkspaceMembersDelete HandlerFunc = membersDelete
+	UserWorkspacesList     HandlerFunc = userWorkspacesList
+	MeGet                  HandlerFunc = meGet
+	MeUpdate               HandlerFunc = meUpdate
+	MeApiKeysList          HandlerFunc = apiKeysList(selfParam)
+	MeApiKeysCreate        HandlerFunc = apiKeysCreate(selfParam)
+	MeApiKeysRotate        HandlerFunc = apiKeysRotate(selfParam)
+	MeApiKeysDelete        HandlerFunc = apiKeysDelete(selfParam)
+	InsightsGet            HandlerFunc = insightsGet
+	AuditEventsList        HandlerFunc = auditList
+	SettingsGet            HandlerFunc = settingsGet
+	SettingsUpdate         HandlerFunc = settingsUpdate
+	SettingsReset          HandlerFunc = settingsReset
+	AdminTokensCreate      HandlerFunc = adminTokensCreate
+	AdminTokensList        HandlerFunc = adminTokensList
+	AdminTokensDelete      HandlerFunc = adminTokensDelete
+)
+
+// handlers binds every route name of the route table to its code, for the
+// local server and tests; a test checks that the two agree. Lambda functions
+// never build it.
+func handlers() map[string]HandlerFunc {
+	return map[string]HandlerFunc{
+		"health":                   Health,
+		"openapi":                  Openapi,
+		"roles-list":               RolesList,
+		"users-list":               UsersList,
+		"users-create":             UsersCreate,
+		"users-get":                UsersGet,
+		"users-update":             UsersUpdate,
+		"users-delete":             UsersDelete,
+		"users-deactivate":         UsersDeactivate,
+		"users-reactivate":         UsersReactivate,
+		"user-api-keys-list":       UserApiKeysList,
+		"user-api-keys-create":     UserApiKeysCreate,
+		"user-api-keys-rotate":     UserApiKeysRotate,
+		"user-api-keys-delete":     UserApiKeysDelete,
+		"invitations-create":       InvitationsCreate,
+		"invitations-batch":        InvitationsBatch,
+		"invitations-list":         InvitationsList,
+		"invitations-get":          InvitationsGet,
+		"invitations-revoke":       InvitationsRevoke,
+		"invitations-resend":       InvitationsResend,
+		"invitations-preview":      InvitationsPreview,
+		"invitations-accept":       InvitationsAccept,
+		"users-set-password":       UsersSetPassword,
+		"users-password-reset":     UsersPasswordReset,
+		"password-reset-complete":  PasswordResetComplete,
+		"password-validate":        PasswordValidate,
+		"auth-login":               AuthLogin,
+		"auth-logout":              AuthLogout,
+		"me-password":              MePassword,
+		"workspaces-create":        WorkspacesCreate,
+		"workspaces-list":          WorkspacesList,
+		"workspaces-get":           WorkspacesGet,
+		"workspaces-update":        WorkspacesUpdate,
+		"workspaces-delete":        WorkspacesDelete,
+		"workspace-members-list":   WorkspaceMembersList,
+		"workspace-members-put":    WorkspaceMembersPut,
+		"workspace-members-delete": WorkspaceMembersDelete,
+		"user-workspaces-list":     UserWorkspacesList,
+		"me-get":                   MeGet,
+		"me-update":                MeUpdate,
+		"me-api-keys-list":         MeApiKeysList,
+		"me-api-keys-create":       MeApiKeysCreate,
+		"me-api-keys-rotate":       MeApiKeysRotate,
+		"me-api-keys-delete":       MeApiKeysDelete,
+		"insights-get":             InsightsGet,
+		"audit-events-list":        AuditEventsList,
+		"settings-get":             SettingsGet,
+		"settings-update":          SettingsUpdate,
+		"settings-reset":           SettingsReset,
+		"admin-tokens-create":      AdminTokensCreate,
+		"admin-tokens-list":        AdminTokensList,
+		"admin-tokens-delete":      AdminTokensDelete,
+	}
 }
 
 // HasHandler reports whether a route name has code behind it.
-func HasHandler(name string) bool { _, ok := handlers[name]; return ok }
+func HasHandler(name string) bool { _, ok := handlers()[name]; return ok }
 
 // Handler serves one route, as its Lambda function does.
 func (s *Server) Handler(rt routes.Route) http.Handler {
-	h, ok := handlers[rt.Name]
+	h, ok := handlers()[rt.Name]
 	if !ok {
 		panic("httpapi: no handler for route " + rt.Name)
 	}
+	return s.serve(rt, h)
+}
+
+func (s *Server) serve(rt routes.Route, h HandlerFunc) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle(rt.Pattern(), s.wrap(rt, h))
 	mux.Handle("/", s.wrap(routes.Route{Name: "not-found", Permission: routes.Public}, func(*Server, http.ResponseWriter, *http.Request) error {
@@ -113,6 +181,12 @@ func (s *Server) Handler(rt routes.Route) http.Handler {
 // and out through the same net/http handler.
 func (s *Server) Lambda(rt routes.Route) func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	return httpadapter.NewV2(s.Handler(rt)).ProxyWithContext
+}
+
+// RouteLambda is Lambda for a route function's main, given the route's own
+// code so that nothing else is linked.
+func (s *Server) RouteLambda(rt routes.Route, h HandlerFunc) func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	return httpadapter.NewV2(s.serve(rt, h)).ProxyWithContext
 }
 
 type recorder struct {
