@@ -4,18 +4,20 @@
 import { getToken, onUnauthorized } from './api.js';
 import { route, startRouter, match, navigate, href, appPath } from './router.js';
 import { session, loadPrincipal, signOut, forget } from './session.js';
-import { h, clear, announce, alertRegion, describeError, button } from './ui.js';
+import { h, clear, announce, alertRegion, describeError, button, roleLabel } from './ui.js';
 
-route('/', () => import('./pages/dashboard.js'));
+// path, page module, the permission it needs (the API enforces it; the
+// console only avoids showing a page that could not work)
+route('/', () => import('./pages/dashboard.js'), 'users:read');
 route('/signin', () => import('./pages/signin.js'));
-route('/users', () => import('./pages/users.js'));
-route('/users/:id', () => import('./pages/user.js'));
-route('/invitations', () => import('./pages/invitations.js'));
-route('/workspaces', () => import('./pages/workspaces.js'));
-route('/workspaces/:id', () => import('./pages/workspace.js'));
-route('/tokens', () => import('./pages/tokens.js'));
-route('/audit', () => import('./pages/audit.js'));
-route('/settings', () => import('./pages/settings.js'));
+route('/users', () => import('./pages/users.js'), 'users:read');
+route('/users/:id', () => import('./pages/user.js'), 'users:read');
+route('/invitations', () => import('./pages/invitations.js'), 'users:read');
+route('/workspaces', () => import('./pages/workspaces.js'), 'workspaces:read');
+route('/workspaces/:id', () => import('./pages/workspace.js'), 'workspaces:read');
+route('/tokens', () => import('./pages/tokens.js'), 'instance:manage');
+route('/audit', () => import('./pages/audit.js'), 'instance:manage');
+route('/settings', () => import('./pages/settings.js'), 'instance:manage');
 route('/account', () => import('./pages/account.js'));
 route('/accept', () => import('./pages/accept.js'));
 route('/reset', () => import('./pages/reset.js'));
@@ -69,7 +71,7 @@ function shell(currentPath) {
     h('div', { class: 'userbox' },
       h('p', { class: 'userbox-name' }, session.label),
       h('p', { class: 'userbox-meta' }, session.me ? session.me.email : 'Acts as admin'),
-      h('p', { class: 'userbox-meta' }, session.kind === 'session' ? `Role: ${session.role}` : `Role: ${session.role} · ${session.kind === 'api_key' ? 'API key' : 'admin token'}`),
+      h('p', { class: 'userbox-meta' }, session.kind === 'session' ? roleLabel(session.role) : `${roleLabel(session.role)} · via ${session.kind === 'api_key' ? 'API key' : 'admin token'}`),
       button('Sign out', async () => {
         await signOut();
         announce('You are signed out.');
@@ -80,6 +82,13 @@ function shell(currentPath) {
     toggle.setAttribute('aria-expanded', String(open));
     nav.classList.toggle('open', open);
   });
+  nav.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && nav.classList.contains('open')) {
+      toggle.setAttribute('aria-expanded', 'false');
+      nav.classList.remove('open');
+      toggle.focus();
+    }
+  });
   nav.addEventListener('click', (e) => {
     if (e.target.closest('a')) {
       toggle.setAttribute('aria-expanded', 'false');
@@ -87,7 +96,7 @@ function shell(currentPath) {
     }
   });
   const main = h('main', { id: 'main', class: 'main', tabindex: '-1' });
-  root.append(h('aside', { class: 'sidebar' }, h('div', { class: 'sidebar-top' }, brand(), toggle), nav), main);
+  root.append(h('aside', { class: 'sidebar' }, h('div', { class: 'sidebar-inner' }, h('div', { class: 'sidebar-top' }, brand(), toggle), nav)), main);
   return main;
 }
 
@@ -110,7 +119,7 @@ async function render({ focus }) {
   const m = match(window.location.pathname);
   const isPublic = PUBLIC.has(m.path);
 
-  if (!isPublic && !session.signedIn && getToken()) {
+  if ((!isPublic || m.path === '/signin') && !session.signedIn && getToken()) {
     try {
       await loadPrincipal();
     } catch (err) {
@@ -180,6 +189,14 @@ async function render({ focus }) {
       return;
     }
     main = shell(m.path);
+    if (m.route.perm && !session.can(m.route.perm)) {
+      document.title = 'No access · Usher console';
+      main.append(h('h1', { tabindex: '-1' }, 'No access'),
+        h('p', {}, `Your role (${roleLabel(session.role)}) does not include this page.`),
+        h('p', {}, h('a', { href: href(homePath()) }, 'Go to your start page')));
+      if (focus) focusHeading(main);
+      return;
+    }
   }
 
   document.title = `${mod.title || 'Usher'} · Usher console`;

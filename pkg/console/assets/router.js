@@ -6,10 +6,10 @@ const routes = [];
 let onChange = () => {};
 
 /** Registers a route: pattern like '/users/:id'. */
-export function route(pattern, loader) {
+export function route(pattern, loader, perm = null) {
   const keys = [];
   const re = new RegExp(`^${pattern.replace(/\/:([a-zA-Z]+)/g, (_, k) => { keys.push(k); return '/([^/]+)'; })}/?$`);
-  routes.push({ pattern, re, keys, loader });
+  routes.push({ pattern, re, keys, loader, perm });
 }
 
 /** The app path ('/users') of a location, without the /console prefix. */
@@ -46,12 +46,23 @@ export function navigate(p, { replace = false } = {}) {
   onChange({ focus: true });
 }
 
+let rendered = '';
+const here = () => window.location.pathname + window.location.search;
+
 export function startRouter(handler) {
-  onChange = handler;
-  window.addEventListener('popstate', () => onChange({ focus: true }));
+  onChange = (opts) => { rendered = here(); return handler(opts); };
+  // A fragment change (#main) fires popstate too: only a new path re-renders.
+  window.addEventListener('popstate', () => { if (here() !== rendered) onChange({ focus: true }); });
   // Same-origin links into the console navigate without a reload.
   document.addEventListener('click', (e) => {
     if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    const skip = e.target.closest('a.skip-link');
+    if (skip) {
+      // Move focus without touching the URL.
+      const target = document.getElementById('main');
+      if (target) { e.preventDefault(); target.focus(); target.scrollIntoView(); }
+      return;
+    }
     const a = e.target.closest('a[href]');
     if (!a || a.target || a.hasAttribute('download') || a.dataset.reload !== undefined) return;
     const url = new URL(a.href, window.location.href);

@@ -64,13 +64,16 @@ export function debounce(fn, ms) {
 // ---------------------------------------------------------------- formatting
 
 const dateFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const thisYearFmt = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' });
 const dayFmt = new Intl.DateTimeFormat(undefined, { weekday: 'short', timeZone: 'UTC' });
 
 export function fmtDate(iso, empty = '—') {
   if (!iso) return document.createTextNode(empty);
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return document.createTextNode(String(iso));
-  return h('time', { datetime: iso, title: iso }, dateFmt.format(d));
+  // The year only when it is not this one; the exact instant on hover.
+  const fmt = d.getFullYear() === new Date().getFullYear() ? thisYearFmt : dateFmt;
+  return h('time', { datetime: iso, title: dateFmt.format(d) }, fmt.format(d));
 }
 
 export const fmtDay = (isoDay) => dayFmt.format(new Date(`${isoDay}T00:00:00Z`));
@@ -109,8 +112,9 @@ export function announce(message, kind = 'ok') {
   if (!box) return;
   const t = h('div', { class: `toast toast-${kind}` }, message);
   box.append(t);
-  setTimeout(() => t.classList.add('toast-out'), 4500);
-  setTimeout(() => t.remove(), 5000);
+  while (box.children.length > 2) box.firstElementChild.remove();
+  setTimeout(() => t.classList.add('toast-out'), 3600);
+  setTimeout(() => t.remove(), 4000);
 }
 
 /** An alert region for a page or a form: show(err|string), clear(). */
@@ -169,7 +173,12 @@ export function field(opts) {
   control.setAttribute('aria-describedby', describedBy);
   control.dataset.field = opts.field || opts.name || '';
 
-  const label = h('label', { for: id, class: 'label' }, opts.label, opts.required ? h('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null);
+  // The required marker stays outside the label: the control's name is the
+  // label alone, and `required` tells assistive technology the rest.
+  const label = h('label', { for: id, class: 'label' }, opts.label);
+  const head = opts.required && opts.type !== 'checkbox'
+    ? h('div', { class: 'label-row' }, label, h('span', { class: 'req', 'aria-hidden': 'true' }, '*'))
+    : label;
   const hint = opts.hint ? h('p', { id: hintId, class: 'hint' }, opts.hint) : null;
   const err = h('p', { id: errId, class: 'field-error', hidden: true });
 
@@ -177,7 +186,7 @@ export function field(opts) {
   if (opts.type === 'checkbox') {
     wrap = h('div', { class: `field field-check ${opts.class || ''}` }, control, label, hint, err);
   } else {
-    wrap = h('div', { class: `field ${opts.class || ''}` }, label, hint, control, err);
+    wrap = h('div', { class: `field ${opts.class || ''}` }, head, hint, control, err);
   }
   wrap.control = control;
   wrap.errorEl = err;
@@ -306,8 +315,9 @@ export function confirmDialog({ title, message, confirmLabel = 'Confirm', danger
       body.append(
         h('p', {}, message),
         h('div', { class: 'actions' },
-          button('Cancel', () => close(false), 'btn btn-secondary'),
-          button(confirmLabel, () => close(true), danger ? 'btn btn-danger' : 'btn btn-primary', { autofocus: true })),
+          // A destructive action starts on Cancel, so Enter does no harm.
+          button('Cancel', () => close(false), 'btn btn-secondary', { autofocus: danger }),
+          button(confirmLabel, () => close(true), danger ? 'btn btn-danger' : 'btn btn-primary', { autofocus: !danger })),
       );
     },
   }).then((v) => v === true);
@@ -363,9 +373,9 @@ export function secretPanel({ title, secret, what = 'token', onDismiss }) {
  * A responsive table: columns [{label, cell(item) → node|string, class}].
  * Under 720 px each row becomes a card (labels via data-label).
  */
-export function table({ caption, columns, items, empty = 'Nothing here yet.', rowAttrs }) {
+export function table({ caption, columns, items, empty = 'Nothing here yet.', rowAttrs, cls = '' }) {
   if (!items.length) return h('p', { class: 'empty' }, empty);
-  return h('div', { class: 'table-wrap' },
+  return h('div', { class: `table-wrap ${cls}` },
     h('table', { class: 'table' },
       caption ? h('caption', { class: 'sr-only' }, caption) : null,
       h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col', class: c.class }, c.label)))),
@@ -385,7 +395,8 @@ export function cursorPager({ load, onPage, onError, label = 'items' }) {
   const prevBtn = button('Previous', () => go(stack.length - 2, 'back'), 'btn btn-secondary', { disabled: true });
   const nextBtn = button('Next', () => go(stack.length, 'fwd'), 'btn btn-secondary', { disabled: true });
   const info = h('p', { class: 'pager-info', 'aria-live': 'polite' });
-  const el = h('nav', { class: 'pager', 'aria-label': `Pages of ${label}` }, info, h('div', { class: 'pager-buttons' }, prevBtn, nextBtn));
+  const buttons = h('div', { class: 'pager-buttons', hidden: true }, prevBtn, nextBtn);
+  const el = h('nav', { class: 'pager', 'aria-label': `Pages of ${label}` }, info, buttons);
 
   async function go(index, dir) {
     const mySeq = ++seq;
@@ -404,9 +415,11 @@ export function cursorPager({ load, onPage, onError, label = 'items' }) {
       const start = (n - 1) * (pageSize || count) + (count ? 1 : 0);
       const end = (n - 1) * (pageSize || count) + count;
       const total = typeof page.total === 'number' ? ` of ${page.total.toLocaleString()}` : '';
-      info.textContent = count ? `Showing ${start}–${end}${total} ${label}` : (n > 1 ? 'No more results.' : `No ${label}${total ? '' : ''}.`);
+      info.textContent = count ? `Showing ${start}–${end}${total} ${label}` : 'No more results.';
       prevBtn.disabled = n <= 1;
       nextBtn.disabled = !next;
+      buttons.hidden = n <= 1 && !next; // one page only: nothing to page through
+      info.hidden = !count && n === 1; // the empty state says it already
       onPage(page, { pageIndex: n - 1 });
     } catch (err) {
       if (mySeq !== seq) return;

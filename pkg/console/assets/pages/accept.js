@@ -4,7 +4,7 @@
 
 import { api, setToken } from '../api.js';
 import { loadPrincipal, session } from '../session.js';
-import { h, field, alertRegion, showFormError, clearFormErrors, busy, fmtDate, roleLabel, badge, loading, announce } from '../ui.js';
+import { h, field, alertRegion, showFormError, clearFormErrors, busy, fmtDate, roleLabel, loading, announce } from '../ui.js';
 import { href } from '../router.js';
 import { newPasswordField } from '../password.js';
 
@@ -43,7 +43,7 @@ export async function render(main, ctx) {
 
   const inviter = preview.invitedBy && preview.invitedBy.type === 'admin_token' ? 'An administrator' : 'A member of this instance';
   const summary = h('section', { class: 'invite-summary', 'aria-label': 'Your invitation' },
-    h('p', {}, `${inviter} invited `, h('strong', {}, preview.email), ' to join Usher as ', badge(roleLabel(preview.role), 'accent'), '.'),
+    h('p', {}, `${inviter} invited `, h('strong', {}, preview.email), ' to join Usher as ', h('strong', {}, roleLabel(preview.role)), '.'),
     preview.workspaces && preview.workspaces.length
       ? h('div', {}, h('p', {}, 'You will also join these workspaces:'),
         h('ul', { class: 'plain-list' }, preview.workspaces.map((w) => h('li', {}, h('strong', {}, w.name), ' as ', roleLabel(w.role)))))

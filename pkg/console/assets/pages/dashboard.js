@@ -6,6 +6,8 @@ import { href } from '../router.js';
 
 export const title = 'Dashboard';
 
+const plural = (n, word) => `${fmtNumber(n)} ${word}${n === 1 ? '' : 's'}`;
+
 function stat(label, value, sub, link) {
   const id = nextId('stat');
   return h('section', { class: 'stat', 'aria-labelledby': id },
@@ -17,12 +19,12 @@ function stat(label, value, sub, link) {
 
 /** A bar chart of requests per day, drawn with SVG DOM calls. */
 export function barChart(days) {
-  const W = 560;
-  const H = 200;
-  const pad = { top: 24, right: 8, bottom: 34, left: 8 };
+  const W = 420;
+  const H = 180;
+  const pad = { top: 24, right: 4, bottom: 30, left: 4 };
   const max = Math.max(1, ...days.map((d) => d.count));
   const slot = (W - pad.left - pad.right) / days.length;
-  const barW = Math.min(48, slot * 0.6);
+  const barW = Math.min(40, slot * 0.62);
   const plotH = H - pad.top - pad.bottom;
   const total = days.reduce((s, d) => s + d.count, 0);
   const summary = `Requests per day over the last ${days.length} days: ${days.map((d) => `${d.date} ${d.count}`).join(', ')}.`;
@@ -38,7 +40,7 @@ export function barChart(days) {
     g.append(svg('title', {}, `${d.date}: ${d.count.toLocaleString()} requests`));
     g.append(svg('rect', { x: x.toFixed(1), y: y.toFixed(1), width: barW.toFixed(1), height: bh.toFixed(1), rx: 3, class: isToday ? 'chart-bar chart-bar-today' : 'chart-bar' }));
     g.append(svg('text', { x: (x + barW / 2).toFixed(1), y: (y - 6).toFixed(1), 'text-anchor': 'middle', class: 'chart-value' }, d.count.toLocaleString()));
-    g.append(svg('text', { x: (x + barW / 2).toFixed(1), y: H - 12, 'text-anchor': 'middle', class: 'chart-label' }, isToday ? 'Today' : fmtDay(d.date)));
+    g.append(svg('text', { x: (x + barW / 2).toFixed(1), y: H - 10, 'text-anchor': 'middle', class: 'chart-label' }, isToday ? 'Today' : fmtDay(d.date)));
     chart.append(g);
   });
   return { chart, total };
@@ -61,9 +63,9 @@ export async function render(main) {
   const u = ins.users;
   const cards = h('div', { class: 'stats' },
     stat('Users', u.total, `${fmtNumber(u.active)} active · ${fmtNumber(u.deactivated)} deactivated`, { path: '/users', text: 'Manage users' }),
-    stat('Workspaces', ins.workspaces.total, `${fmtNumber(ins.memberships.total)} memberships`, { path: '/workspaces', text: 'Open workspaces' }),
+    stat('Workspaces', ins.workspaces.total, plural(ins.memberships.total, 'membership'), { path: '/workspaces', text: 'Open workspaces' }),
     stat('Pending invitations', ins.invitations.pending, null, { path: '/invitations', text: 'See invitations' }),
-    stat('Tokens', ins.adminTokens.active + ins.apiKeys.active, `${fmtNumber(ins.adminTokens.active)} admin tokens · ${fmtNumber(ins.apiKeys.active)} API keys`, null),
+    stat('Tokens', ins.adminTokens.active + ins.apiKeys.active, `${plural(ins.adminTokens.active, 'admin token')} · ${plural(ins.apiKeys.active, 'API key')}`, null),
     stat('Requests today', ins.requests.today, null, null));
 
   const days = ins.requests.last7Days || [];

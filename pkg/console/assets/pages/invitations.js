@@ -10,7 +10,7 @@ import { roleOptions } from './users.js';
 
 export const title = 'Invitations';
 
-const EMAIL_STATUS = { sent: 'Email sent', failed: 'Email failed', not_sent: 'No email' };
+const EMAIL_STATUS = { sent: 'Sent', failed: 'Failed', not_sent: 'Not sent' };
 
 /** Result panel of a created or resent invitation: the link, once. */
 function linkPanel(data, verb = 'Invitation created') {
@@ -42,7 +42,9 @@ export function render(main, ctx) {
 
   const email = field({ label: 'Email', name: 'email', type: 'email', required: true, attrs: { autocomplete: 'off' } });
   const name = field({ label: 'Name (optional)', name: 'name', attrs: { maxlength: '100', autocomplete: 'off' }, hint: 'Without a name, the invitee gives one when accepting.' });
-  const role = field({ label: 'Instance role', name: 'role', type: 'select', options: roleOptions(session), value: canManage ? 'viewer' : 'viewer' });
+  // Without users:write one invites by delegation: as viewer, into workspaces one administers.
+  const inviteRoles = canManage ? roleOptions(session) : [['viewer', 'Viewer']];
+  const role = field({ label: 'Instance role', name: 'role', type: 'select', options: inviteRoles, value: 'viewer' });
   const days = field({ label: 'Link expires after (days)', name: 'expiresInDays', type: 'number', hint: 'Empty: the instance default', attrs: { min: '1', max: '30', inputmode: 'numeric' } });
   const send = field({ label: 'Email the invitation link', name: 'sendEmail', type: 'checkbox', value: true });
 
@@ -99,7 +101,7 @@ export function render(main, ctx) {
 
   // ---------------------------------------------------------------- many
   const list = field({ label: 'Email addresses', name: 'emails', type: 'textarea', rows: 5, required: true, hint: 'One per line, or separated by commas or spaces. Up to 100.' });
-  const manyRole = field({ label: 'Instance role for all', name: 'manyRole', field: 'role', type: 'select', options: roleOptions(session), value: 'viewer' });
+  const manyRole = field({ label: 'Instance role for all', name: 'manyRole', field: 'role', type: 'select', options: inviteRoles, value: 'viewer' });
   const manySend = field({ label: 'Email each invitation link', name: 'manySend', type: 'checkbox', value: true });
   const manyAlert = alertRegion();
   const manyResult = h('div', {});
@@ -160,12 +162,12 @@ export function render(main, ctx) {
         items: page.items,
         empty: status.control.value || emailFilter.control.value ? 'No invitation matches these filters.' : 'No invitations yet. Invite someone above.',
         columns: [
-          { label: 'Email', cell: (i) => h('span', { class: 'break strong' }, i.email) },
+          { label: 'Invitee', cell: (i) => h('span', { class: 'break strong' }, i.email) },
           { label: 'Role', cell: (i) => roleLabel(i.role) },
           { label: 'Status', cell: (i) => statusBadge(i.status) },
-          { label: 'Email status', cell: (i) => h('span', {}, statusBadge(i.emailStatus, EMAIL_STATUS[i.emailStatus]), i.sendCount ? h('span', { class: 'muted small' }, ` ×${i.sendCount}`) : null) },
+          { label: 'Email', cell: (i) => statusBadge(i.emailStatus, `${EMAIL_STATUS[i.emailStatus] || i.emailStatus}${i.sendCount > 1 ? ` ×${i.sendCount}` : ''}`) },
           { label: 'Created', cell: (i) => fmtDate(i.createdAt) },
-          { label: 'Expires', cell: (i) => (i.status === 'accepted' ? h('span', {}, 'Accepted ', fmtDate(i.acceptedAt)) : fmtDate(i.expiresAt)) },
+          { label: 'Expires', cell: (i) => (i.status === 'accepted' ? h('span', { class: 'muted' }, '—') : fmtDate(i.expiresAt)) },
           {
             label: 'Actions',
             class: 'col-actions',
@@ -206,9 +208,12 @@ export function render(main, ctx) {
   main.append(
     pageHeader('Invitations', 'Invite people by email and follow up on pending invitations.'),
     alert.el,
-    h('div', { class: 'grid-2' },
-      card('Invite someone', oneForm, oneResult),
-      card('Invite many', h('p', { class: 'hint' }, 'Paste a list of addresses; each gets its own invitation and link.'), manyForm, manyResult)),
+    // A batch names no workspaces, so it is for those who may invite anyone.
+    canManage
+      ? h('div', { class: 'grid-2' },
+        card('Invite someone', oneForm, oneResult),
+        card('Invite many', h('p', { class: 'hint' }, 'Paste a list of addresses; each gets its own invitation and link.'), manyForm, manyResult))
+      : card('Invite someone', oneForm, oneResult),
     card('All invitations', filters, listAlert.el, rowResult, results, pager.el),
   );
   pager.reset();

@@ -4,14 +4,16 @@
 import { api, seg } from '../api.js';
 import {
   h, field, pageHeader, alertRegion, fmtDate, roleLabel, statusBadge, badge, card, button, busy, showFormError,
-  clearFormErrors, confirmDialog, announce, copyBox, loading, table, principalText,
+  clearFormErrors, confirmDialog, announce, copyBox, loading, table,
 } from '../ui.js';
 import { href } from '../router.js';
 import { newPasswordField } from '../password.js';
 import { apiKeysSection } from '../apikeys.js';
 import { roleOptions } from './users.js';
+import { principalLink } from '../principal.js';
 
 export const title = 'User';
+
 
 export async function render(main, ctx) {
   const { session, params } = ctx;
@@ -64,7 +66,10 @@ export async function render(main, ctx) {
   const save = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Save changes');
   const profAlert = alertRegion();
   const profile = h('form', { class: 'form', novalidate: true }, profAlert.el, name, email, role, h('div', { class: 'actions' }, save));
-  if (!mayEdit) for (const c of profile.querySelectorAll('input,select,button')) c.disabled = true;
+  if (!mayEdit) {
+    for (const c of profile.querySelectorAll('input,select')) c.disabled = true;
+    save.parentElement.replaceChildren(h('p', { class: 'hint' }, guardedSuper ? 'Only a super admin can change a super admin.' : 'Your role can view users but not change them.'));
+  }
   profile.addEventListener('submit', async (e) => {
     e.preventDefault();
     clearFormErrors(profile);
@@ -89,7 +94,7 @@ export async function render(main, ctx) {
 
   const invited = h('dl', { class: 'meta' },
     h('dt', {}, 'User ID'), h('dd', {}, h('code', {}, user.id)),
-    h('dt', {}, 'Invited or created by'), h('dd', {}, principalText(user.invitedBy)),
+    h('dt', {}, 'Invited or created by'), h('dd', {}, principalLink(user.invitedBy, session, 'Nobody (created at setup)')),
     h('dt', {}, 'Last updated'), h('dd', {}, fmtDate(user.updatedAt)));
 
   const sections = [card('Profile', profile, invited)];

@@ -4,10 +4,11 @@
 import { api, seg } from '../api.js';
 import {
   h, field, pageHeader, alertRegion, table, cursorPager, fmtDate, roleLabel, card, button, busy, showFormError,
-  clearFormErrors, confirmDialog, announce, loading, WORKSPACE_ROLES, principalText,
+  clearFormErrors, confirmDialog, announce, loading, WORKSPACE_ROLES,
 } from '../ui.js';
 import { href } from '../router.js';
 import { resolveUser } from './workspaces.js';
+import { principalLink } from '../principal.js';
 
 export const title = 'Workspace';
 
@@ -40,7 +41,7 @@ export async function render(main, ctx) {
   const meta = h('dl', { class: 'meta' });
   const paintMeta = () => meta.replaceChildren(
     h('dt', {}, 'Members'), h('dd', {}, String(ws.memberCount)),
-    h('dt', {}, 'Created'), h('dd', {}, fmtDate(ws.createdAt), ' by ', principalText(ws.createdBy)),
+    h('dt', {}, 'Created'), h('dd', {}, fmtDate(ws.createdAt), ' by ', principalLink(ws.createdBy, session)),
     h('dt', {}, 'Last updated'), h('dd', {}, fmtDate(ws.updatedAt)),
     h('dt', {}, 'Workspace ID'), h('dd', {}, h('code', {}, ws.id)));
   paintMeta();
@@ -60,7 +61,10 @@ export async function render(main, ctx) {
   const save = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Save changes');
   const formAlert = alertRegion();
   const form = h('form', { class: 'form', novalidate: true }, formAlert.el, name, desc, h('div', { class: 'actions' }, save));
-  if (!canWrite) for (const c of form.querySelectorAll('input,textarea,button')) c.disabled = true;
+  if (!canWrite) {
+    for (const c of form.querySelectorAll('input,textarea')) c.disabled = true;
+    save.parentElement.replaceChildren(h('p', { class: 'hint' }, 'Your role can view this workspace but not change it.'));
+  }
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     clearFormErrors(form);
