@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -82,7 +83,9 @@ var DefaultPolicy = Policy{MinLength: 12, RejectCommon: true}
 //go:embed common.txt
 var commonList string
 
-var common = func() map[string]bool {
+// common is built on first use, not at start-up: most functions never check
+// a password, and a cold start should not pay for 18 000 map entries.
+var common = sync.OnceValue(func() map[string]bool {
 	m := map[string]bool{}
 	sc := bufio.NewScanner(strings.NewReader(commonList))
 	for sc.Scan() {
@@ -91,7 +94,7 @@ var common = func() map[string]bool {
 		}
 	}
 	return m
-}()
+})
 
 // Check returns one message per rule pw breaks (empty when it is acceptable).
 func (p Policy) Check(pw string) []string {
@@ -116,7 +119,7 @@ func (p Policy) Check(pw string) []string {
 	if p.RequireSymbol && !has(func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.IsSpace(r) }) {
 		out = append(out, "must contain a symbol")
 	}
-	if p.RejectCommon && common[strings.ToLower(pw)] {
+	if p.RejectCommon && common()[strings.ToLower(pw)] {
 		out = append(out, "is too common")
 	}
 	return out
