@@ -47,6 +47,17 @@ var flows = []flow{
 		}
 		return func() resp { return e.call("DELETE", "/v1/workspaces/"+ws, e.admin, nil) }
 	}},
+	{"delete workspace named by a pending invitation", func(t *testing.T, e *env) func() resp {
+		// The grant sends the delete through the sweep (a small workspace
+		// without one goes in one transaction, above).
+		ws := e.workspace(t, "Doomed", e.admin)
+		for i := 0; i < 3; i++ {
+			want(t, e.call("PUT", "/v1/workspaces/"+ws+"/members/"+e.user(uniq(t, "m"), "M", "viewer"), e.admin, map[string]any{"role": "member"}), 201)
+		}
+		want(t, e.call("POST", "/v1/invitations", e.admin, map[string]any{"email": uniq(t, "inv"), "sendEmail": false,
+			"workspaces": []any{map[string]any{"workspaceId": ws, "role": "member"}}}), 201)
+		return func() resp { return e.call("DELETE", "/v1/workspaces/"+ws, e.admin, nil) }
+	}},
 	{"cleanup", func(t *testing.T, e *env) func() resp {
 		for i := 0; i < 3; i++ {
 			want(t, e.call("POST", "/v1/invitations", e.admin, map[string]any{"email": uniq(t, "exp"), "expiresInDays": 1, "sendEmail": false}), 201)

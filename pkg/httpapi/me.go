@@ -47,15 +47,24 @@ func meUpdate(s *Server, w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	c := caller(r, routes.Self)
+	// The memberships the answer shows are read while the change is made:
+	// renaming the caller changes none of them.
+	var ws store.Page[store.UserMembership]
+	var wsErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		ws, wsErr = s.Store.OwnMemberships(r.Context(), c.P.ID, profileWorkspaces, "")
+	}()
 	u, err := s.Store.UpdateUser(r.Context(), c, c.P.ID, version, func(store.User) (store.UserPatch, error) {
 		return store.UserPatch{Name: &name}, nil
 	})
+	<-done
 	if err != nil {
 		return err
 	}
-	ws, err := s.Store.UserMemberships(r.Context(), c.P.ID, profileWorkspaces, "")
-	if err != nil {
-		return err
+	if wsErr != nil {
+		return wsErr
 	}
 	w.Header().Set("ETag", etag(u.Version))
 	return writeJSON(w, http.StatusOK, me{User: u, Workspaces: ws.Items})

@@ -29,6 +29,11 @@ func (s *Server) authority(ctx context.Context, p auth.Principal, wsID string) (
 	if err != nil {
 		return nil, 0, err
 	}
+	return delegateAs(p, wsID, role)
+}
+
+// delegateAs is authority's decision given the caller's role in the workspace.
+func delegateAs(p auth.Principal, wsID, role string) (*store.Delegate, int, error) {
 	switch role {
 	case "":
 		return nil, 0, problem.ErrNotFound
@@ -36,6 +41,21 @@ func (s *Server) authority(ctx context.Context, p auth.Principal, wsID string) (
 		return &store.Delegate{UserID: p.ID, WorkspaceID: wsID}, store.WorkspaceRank(role), nil
 	}
 	return nil, 0, problem.ErrForbidden
+}
+
+// memberAccess is authority for a membership change: the store reads the
+// caller's role (when it matters) in the same round as the change's other
+// reads, and the decision sets *d and *rank.
+func memberAccess(p auth.Principal, wsID string, d **store.Delegate, rank *int) store.MemberAccess {
+	if p.Allowed(routes.WorkspacesWrite) {
+		*d, *rank = nil, managerRank
+		return store.MemberAccess{}
+	}
+	return store.MemberAccess{CallerID: p.ID, Authorize: func(role string) (*store.Delegate, error) {
+		var err error
+		*d, *rank, err = delegateAs(p, wsID, role)
+		return *d, err
+	}}
 }
 
 var errAboveOwnRole = problem.New(http.StatusForbidden, "forbidden", "you cannot grant or change a workspace role above your own")
@@ -121,14 +141,24 @@ func workspacesList(s *Server, w http.ResponseWriter, r *http.Request) error {
 	if err := f.Err(); err != nil {
 		return err
 	}
+	// The user is read alongside the page: its absence decides first.
+	var userErr error
+	done := make(chan struct{})
 	if userID != "" {
-		if _, err := s.Store.GetUser(r.Context(), userID); err == problem.ErrNotFound {
-			return problem.Invalid(problem.FieldError{Field: "userId", Message: "no such user"})
-		} else if err != nil {
-			return err
-		}
+		go func() {
+			defer close(done)
+			_, userErr = s.Store.GetUser(r.Context(), userID)
+		}()
+	} else {
+		close(done)
 	}
 	p, err := s.Store.ListWorkspaces(r.Context(), store.WorkspaceQuery{Q: q, UserID: userID, Limit: limit, Cursor: cursor})
+	<-done
+	if userErr == problem.ErrNotFound {
+		return problem.Invalid(problem.FieldError{Field: "userId", Message: "no such user"})
+	} else if userErr != nil {
+		return userErr
+	}
 	if err != nil {
 		return err
 	}
@@ -203,6 +233,11 @@ func membersList(s *Server, w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, p)
 }
 
+// errSelfMember keeps managers from granting themselves workspace roles (the
+// contract's self_modification rule), with words that fit memberships.
+var errSelfMember = problem.New(http.StatusConflict, "self_modification",
+	"you cannot add yourself to a workspace, change your own role in it or remove yourself: another manager has to")
+
 func membersPut(s *Server, w http.ResponseWriter, r *http.Request) error {
 	var b struct {
 		Role Opt[string] `json:"role"`
@@ -215,13 +250,11 @@ func membersPut(s *Server, w http.ResponseWriter, r *http.Request) error {
 	}
 	wsID, userID, role := r.PathValue("id"), r.PathValue("userId"), b.Role.V
 	c := caller(r, routes.WorkspacesWrite)
-	d, rank, err := s.authority(r.Context(), c.P, wsID)
-	if err != nil {
-		return err
-	}
-	created, err := s.Store.SetMember(r.Context(), c, d, wsID, userID, role, func(cur string) error {
+	var d *store.Delegate
+	var rank int
+	created, m, err := s.Store.PutMember(r.Context(), c, memberAccess(c.P, wsID, &d, &rank), wsID, userID, role, func(cur string) error {
 		if userID == c.P.ID {
-			return errSelf
+			return errSelfMember
 		}
 		if d != nil {
 			d.NeedOwner = role == store.WorkspaceOwner || cur == store.WorkspaceOwner
@@ -231,10 +264,6 @@ func membersPut(s *Server, w http.ResponseWriter, r *http.Request) error {
 		}
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	m, err := s.Store.MemberOf(r.Context(), wsID, userID)
 	if err != nil {
 		return err
 	}
@@ -248,13 +277,11 @@ func membersPut(s *Server, w http.ResponseWriter, r *http.Request) error {
 func membersDelete(s *Server, w http.ResponseWriter, r *http.Request) error {
 	wsID, userID := r.PathValue("id"), r.PathValue("userId")
 	c := caller(r, routes.WorkspacesWrite)
-	d, rank, err := s.authority(r.Context(), c.P, wsID)
-	if err != nil {
-		return err
-	}
-	err = s.Store.RemoveMember(r.Context(), c, d, wsID, userID, func(cur string) error {
+	var d *store.Delegate
+	var rank int
+	err := s.Store.DropMember(r.Context(), c, memberAccess(c.P, wsID, &d, &rank), wsID, userID, func(cur string) error {
 		if userID == c.P.ID {
-			return errSelf
+			return errSelfMember
 		}
 		if d != nil {
 			d.NeedOwner = cur == store.WorkspaceOwner

@@ -132,7 +132,7 @@ func (s *Store) searchUsers(ctx context.Context, q UserQuery) (Page[User], error
 	if err != nil {
 		return Page[User]{}, err
 	}
-	users, err := s.batchUsers(ctx, ids)
+	users, err := s.pageUsers(ctx, ids)
 	if err != nil {
 		return Page[User]{}, err
 	}
@@ -154,13 +154,18 @@ func (s *Store) searchUsers(ctx context.Context, q UserQuery) (Page[User], error
 // email, workspaces by name) and keeps the ids whose words match every query
 // word, up to limit and at most searchBudget entries. last is the last entry
 // read and more says whether the partition goes on after it.
+//
+// It reads no more entries than the page needs: the first query asks for one
+// more than the matches still missing (so that a full page knows whether the
+// partition goes on), and only when entries turn out not to match does a
+// further query ask for as many as the match rate seen so far predicts.
 func (s *Store) searchIDs(ctx context.Context, lp string, words []string, asc bool, limit int, start map[string]types.AttributeValue) (ids []string, last map[string]types.AttributeValue, more bool, err error) {
 	read := 0
 	more = true
 	for more && len(ids) < limit && read < searchBudget {
 		out, err := s.db.Query(ctx, &dynamodb.QueryInput{
 			TableName: &s.table, IndexName: aws.String(indexByEmail), ScanIndexForward: aws.Bool(asc),
-			ExclusiveStartKey: start, Limit: aws.Int32(int32(min(searchBudget-read, 4*limit+10))),
+			ExclusiveStartKey: start, Limit: aws.Int32(int32(searchChunk(limit-len(ids), read, len(ids)))),
 			KeyConditionExpression:    aws.String("LP = :lp"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":lp": str(lp)},
 		})
@@ -188,6 +193,22 @@ func (s *Store) searchIDs(ctx context.Context, lp string, words []string, asc bo
 	return ids, last, more, nil
 }
 
+// searchChunk is how many entries the next read of a search asks for: one
+// more than the matches still needed while every entry read so far matched,
+// else as many as the match rate seen so far predicts (with a margin), and
+// never past searchBudget.
+func searchChunk(need, read, matched int) int {
+	n := need + 1
+	switch {
+	case read == 0 || matched == read:
+	case matched == 0:
+		n = max(n, 4*read)
+	default:
+		n = need*read/matched + need/4 + 1
+	}
+	return max(1, min(n, searchBudget-read))
+}
+
 // queryPrefix is the search partition a query is read from: the first runes
 // of its longest (most selective) word.
 func queryPrefix(words []string) string {
@@ -205,11 +226,20 @@ func queryPrefix(words []string) string {
 
 // batchUsers reads users by id, strongly consistent.
 func (s *Store) batchUsers(ctx context.Context, ids []string) (map[string]User, error) {
+	return s.usersByID(ctx, ids, s.batchGet)
+}
+
+// pageUsers reads the users of a list page by id (see batchGetLax).
+func (s *Store) pageUsers(ctx context.Context, ids []string) (map[string]User, error) {
+	return s.usersByID(ctx, ids, s.batchGetLax)
+}
+
+func (s *Store) usersByID(ctx context.Context, ids []string, read func(context.Context, []map[string]types.AttributeValue) (map[string]map[string]types.AttributeValue, error)) (map[string]User, error) {
 	keys := make([]map[string]types.AttributeValue, len(ids))
 	for i, id := range ids {
 		keys[i] = key(userPK(id), skUser)
 	}
-	found, err := s.batchGet(ctx, keys)
+	found, err := read(ctx, keys)
 	if err != nil {
 		return nil, err
 	}

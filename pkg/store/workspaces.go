@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/usherhq/usher/pkg/auth"
 	"github.com/usherhq/usher/pkg/problem"
 	"github.com/usherhq/usher/pkg/validate"
 )
@@ -270,22 +271,105 @@ func (s *Store) UpdateWorkspace(ctx context.Context, c *Caller, d *Delegate, id 
 	return Workspace{}, problem.ErrUnavailable
 }
 
+// MemberAccess says how a membership change is authorised. With CallerID
+// set, that user's own role in the workspace ("" when not a member) is read
+// in the same round as the change's other reads and handed to Authorize,
+// which returns the delegate whose standing the transaction re-checks (nil
+// for an instance manager) or why the caller may not act; its errors come
+// before any other.
+type MemberAccess struct {
+	CallerID  string
+	Authorize func(callerRole string) (*Delegate, error)
+}
+
 // SetMember adds a user to a workspace or changes their role. It reports
 // whether the membership is new. A workspace keeps at least one owner.
 func (s *Store) SetMember(ctx context.Context, c *Caller, d *Delegate, wsID, userID, role string, decide func(current string) error) (created bool, err error) {
+	created, _, err = s.PutMember(ctx, c, MemberAccess{Authorize: func(string) (*Delegate, error) { return d, nil }}, wsID, userID, role, decide)
+	return created, err
+}
+
+// memberState is what a membership change reads, in one round.
+type memberState struct {
+	callerRole string
+	ws         bool       // the workspace exists
+	member     memberItem // the target's membership (Role "" when none)
+	user       *userItem  // the target user, nil when absent
+}
+
+// readMemberState reads the workspace, the target's membership, with
+// withUser the target user (for the answer) and, with callerID, the caller's
+// membership: one BatchGetItem, strongly consistent.
+func (s *Store) readMemberState(ctx context.Context, wsID, userID, callerID string, withUser bool) (memberState, error) {
+	var st memberState
+	keys := []map[string]types.AttributeValue{key(wsPK(wsID), skWorkspace), key(wsPK(wsID), memberSK(userID))}
+	if withUser {
+		keys = append(keys, key(userPK(userID), skUser))
+	}
+	if callerID != "" && callerID != userID {
+		keys = append(keys, key(wsPK(wsID), memberSK(callerID)))
+	}
+	found, err := s.getKeys(ctx, keys)
+	if err != nil {
+		return st, err
+	}
+	_, st.ws = found[itemKey(wsPK(wsID), skWorkspace)]
+	if item, ok := found[itemKey(wsPK(wsID), memberSK(userID))]; ok {
+		if err := attributevalue.UnmarshalMap(item, &st.member); err != nil {
+			return st, fail(err)
+		}
+	}
+	if item, ok := found[itemKey(userPK(userID), skUser)]; ok {
+		var u userItem
+		if err := attributevalue.UnmarshalMap(item, &u); err != nil {
+			return st, fail(err)
+		}
+		st.user = &u
+	}
+	if callerID != "" {
+		if item, ok := found[itemKey(wsPK(wsID), memberSK(callerID))]; ok {
+			var m memberItem
+			if err := attributevalue.UnmarshalMap(item, &m); err != nil {
+				return st, fail(err)
+			}
+			st.callerRole = m.Role
+		}
+	}
+	return st, nil
+}
+
+// authorize runs the access decision on what was read.
+func (a MemberAccess) authorize(st memberState) (*Delegate, error) {
+	if a.Authorize == nil {
+		return nil, nil
+	}
+	return a.Authorize(st.callerRole)
+}
+
+// PutMember adds a user to a workspace or changes their role, and returns
+// whether the membership is new and the membership as it now is. Everything
+// it needs is read in one round; one transaction makes the change, its
+// conditions re-checking the caller, the membership read and the last owner.
+func (s *Store) PutMember(ctx context.Context, c *Caller, a MemberAccess, wsID, userID, role string, decide func(current string) error) (created bool, _ Member, err error) {
 	for attempt := 0; attempt < maxAttempts; attempt++ {
-		if _, err := s.getWorkspaceItem(ctx, wsID); err != nil {
-			return false, err
-		}
-		cur, err := s.Membership(ctx, wsID, userID)
+		st, err := s.readMemberState(ctx, wsID, userID, a.CallerID, true)
 		if err != nil {
-			return false, err
+			return false, Member{}, err
 		}
+		d, err := a.authorize(st)
+		if err != nil {
+			return false, Member{}, err
+		}
+		if !st.ws {
+			return false, Member{}, problem.ErrNotFound
+		}
+		cur := st.member.Role
 		if err := decide(cur); err != nil {
-			return false, err
+			return false, Member{}, err
 		}
 		if cur == role {
-			return false, nil
+			m, err := s.memberView(ctx, wsID, userID, st.user, cur, st.member.AddedAt)
+			return false, m, err
 		}
 		now := s.now()
 		var t tx
@@ -306,11 +390,7 @@ func (s *Store) SetMember(ctx context.Context, c *Caller, d *Delegate, wsID, use
 			s.update(&t, userPK(userID), skUser, "ADD #wsCount :one", "attribute_exists(PK)",
 				map[string]types.AttributeValue{":one": num(1)}, problem.New(http.StatusNotFound, "not_found", "no such user"))
 		} else {
-			old, err := s.memberItem(ctx, wsID, userID)
-			if err != nil {
-				return false, err
-			}
-			m.AddedAt = old.AddedAt
+			m.AddedAt = st.member.AddedAt
 			s.putMembership(&t, m, "#role = :old", map[string]types.AttributeValue{":old": str(cur)}, errRetry)
 		}
 		switch {
@@ -336,12 +416,27 @@ func (s *Store) SetMember(ctx context.Context, c *Caller, d *Delegate, wsID, use
 		}
 		if err == ErrLastOwner {
 			if _, gerr := s.getWorkspaceItem(ctx, wsID); gerr == problem.ErrNotFound {
-				return false, gerr
+				return false, Member{}, gerr
 			}
 		}
-		return cur == "", err
+		if err != nil {
+			return cur == "", Member{}, err
+		}
+		mv, err := s.memberView(ctx, wsID, userID, st.user, role, m.AddedAt)
+		return cur == "", mv, err
 	}
-	return false, problem.ErrUnavailable
+	return false, Member{}, problem.ErrUnavailable
+}
+
+// memberView is the membership as the API shows it, from the user read with
+// it; without that read (a user that was missing then) it reads both again.
+func (s *Store) memberView(ctx context.Context, wsID, userID string, u *userItem, role, addedAt string) (Member, error) {
+	if u == nil {
+		return s.MemberOf(ctx, wsID, userID)
+	}
+	var out Member
+	out.User.ID, out.User.Email, out.User.Name, out.Role, out.AddedAt = u.ID, u.Email, u.Name, role, addedAt
+	return out, nil
 }
 
 // addClause joins ADD actions: the first opens the clause.
@@ -358,14 +453,25 @@ func (s *Store) memberItem(ctx context.Context, wsID, userID string) (memberItem
 
 // RemoveMember takes a user out of a workspace; its last owner stays.
 func (s *Store) RemoveMember(ctx context.Context, c *Caller, d *Delegate, wsID, userID string, decide func(current string) error) error {
+	return s.DropMember(ctx, c, MemberAccess{Authorize: func(string) (*Delegate, error) { return d, nil }}, wsID, userID, decide)
+}
+
+// DropMember takes a user out of a workspace; its last owner stays. What it
+// needs is read in one round, then one transaction makes the change.
+func (s *Store) DropMember(ctx context.Context, c *Caller, a MemberAccess, wsID, userID string, decide func(current string) error) error {
 	for attempt := 0; attempt < maxAttempts; attempt++ {
-		if _, err := s.getWorkspaceItem(ctx, wsID); err != nil {
-			return err
-		}
-		cur, err := s.Membership(ctx, wsID, userID)
+		st, err := s.readMemberState(ctx, wsID, userID, a.CallerID, false)
 		if err != nil {
 			return err
 		}
+		d, err := a.authorize(st)
+		if err != nil {
+			return err
+		}
+		if !st.ws {
+			return problem.ErrNotFound
+		}
+		cur := st.member.Role
 		if cur == "" {
 			return problem.ErrNotFound
 		}
@@ -460,24 +566,38 @@ func (s *Store) queryKeys(ctx context.Context, pk, prefix string) ([]map[string]
 	}
 }
 
-// DeleteWorkspace deletes a workspace. One transaction removes the workspace
-// (so no list shows it or its memberships any more) and adjusts the
-// counters; the membership items are then swept in batches, whatever their
-// number.
+// DeleteWorkspace deletes a workspace with its memberships, in one round of
+// reads (its partition) and, for a workspace whose items fit one transaction
+// (see deleteAtOnce), one transaction: nothing is left to sweep. A larger
+// one (or one that pending invitations name, or deleted by a delegate) goes
+// as before: one transaction removes the workspace (so no list shows it or
+// its memberships any more) and adjusts the counters, then the rest is swept
+// in batches, whatever its number, and the cleanup job finishes an
+// interrupted sweep.
 func (s *Store) DeleteWorkspace(ctx context.Context, c *Caller, d *Delegate, id string, ifMatch int64) error {
-	var cur workspaceItem
 	for attempt := 0; ; attempt++ {
 		if attempt == maxAttempts {
 			return problem.ErrUnavailable
 		}
-		var err error
-		if cur, err = s.getWorkspaceItem(ctx, id); err != nil {
+		cur, rest, complete, err := s.readWorkspacePartition(ctx, id)
+		if err != nil {
 			return err
 		}
 		if ifMatch != 0 && ifMatch != cur.Version {
 			return problem.ErrPreconditionFailed
 		}
 		now := s.now()
+		// The last attempt takes the sweep, which also copes with what the
+		// one transaction cannot (a member whose user is gone).
+		if d == nil && complete && attempt < maxAttempts-1 {
+			if t, ok := s.deleteAtOnce(ctx, c, cur, rest, now); ok {
+				err = s.commit(ctx, t)
+				if errors.Is(err, errRetry) {
+					continue
+				}
+				return err
+			}
+		}
 		var t tx
 		if d != nil {
 			s.guardDelegate(&t, d)
@@ -487,7 +607,7 @@ func (s *Store) DeleteWorkspace(ctx context.Context, c *Caller, d *Delegate, id 
 		s.del(&t, wsPK(id), skWorkspace, "#version = :v AND #memberCount = :mc", map[string]types.AttributeValue{
 			":v": num(cur.Version), ":mc": num(cur.MemberCount)}, errRetry)
 		// A marker lets an interrupted sweep be finished later.
-		s.put(&t, map[string]types.AttributeValue{attrPK: str("SWEEP"), attrSK: str(wsPK(id)), "at": str(stamp(now))}, "", nil, nil)
+		s.put(&t, map[string]types.AttributeValue{attrPK: str(pkSweep), attrSK: str(wsPK(id)), "at": str(stamp(now))}, "", nil, nil)
 		t.count(counterWorkspaces, -1)
 		t.count(counterMemberships, -cur.MemberCount)
 		s.audit(ctx, &t, delegateActor(c, d), "workspace.deleted", Ref{Type: "workspace", ID: id}, map[string]any{"name": cur.Name, "memberCount": cur.MemberCount})
@@ -498,9 +618,124 @@ func (s *Store) DeleteWorkspace(ctx context.Context, c *Caller, d *Delegate, id 
 		if err != nil {
 			return err
 		}
-		break
+		return s.SweepWorkspace(ctx, id)
 	}
-	return s.SweepWorkspace(ctx, id)
+}
+
+const (
+	pkSweep = "SWEEP"
+	// sweepGrantsOnly marks the SWEEP marker of a workspace deleted in one
+	// transaction: only grants of invitations created while it was being
+	// deleted can be left in its partition, never a membership.
+	sweepGrantsOnly = "grantsOnly"
+	// wsReadAtOnce is how many items of a workspace's partition the delete
+	// reads: a partition with more never fits one transaction.
+	wsReadAtOnce = 60
+)
+
+// readWorkspacePartition reads, in one query, the workspace item and (up to
+// wsReadAtOnce items in all) what its partition holds besides; complete says
+// whether that is everything. The workspace item sorts last, so the query
+// runs backwards.
+func (s *Store) readWorkspacePartition(ctx context.Context, id string) (cur workspaceItem, rest []map[string]types.AttributeValue, complete bool, err error) {
+	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+		TableName: &s.table, ConsistentRead: aws.Bool(true), ScanIndexForward: aws.Bool(false), Limit: aws.Int32(wsReadAtOnce),
+		KeyConditionExpression:    aws.String("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(wsPK(id))},
+	})
+	if err != nil {
+		return cur, nil, false, fail(err)
+	}
+	found := false
+	for _, it := range out.Items {
+		if sk, _ := it[attrSK].(*types.AttributeValueMemberS); sk != nil && sk.Value == skWorkspace {
+			if err := attributevalue.UnmarshalMap(it, &cur); err != nil {
+				return cur, nil, false, fail(err)
+			}
+			found = true
+			continue
+		}
+		rest = append(rest, it)
+	}
+	complete = len(out.LastEvaluatedKey) == 0
+	if !found {
+		if complete {
+			return cur, nil, false, problem.ErrNotFound
+		}
+		// Not expected (the workspace item sorts after every other); read it.
+		if cur, err = s.getWorkspaceItem(ctx, id); err != nil {
+			return cur, nil, false, err
+		}
+	}
+	return cur, rest, complete, nil
+}
+
+// deleteAtOnce builds the one transaction that deletes a workspace and all
+// its partition holds (rest): the workspace, conditional on its version and
+// member count; its search entries; both items of each membership read,
+// each conditional on being there still, so that with the count unchanged
+// the memberships deleted are exactly those there are; each member's count
+// of workspaces; the counters and the audit event. ok is false when the
+// partition holds what one transaction cannot take: more than fits, or
+// grants of pending invitations (withdrawing them rewrites the invitations).
+//
+// A SWEEP marker marked grantsOnly goes in too: an invitation naming the
+// workspace created between the read and this transaction leaves a grant
+// that no condition here can see, and the cleanup job's sweep withdraws it.
+func (s *Store) deleteAtOnce(ctx context.Context, c *Caller, cur workspaceItem, rest []map[string]types.AttributeValue, now time.Time) (*tx, bool) {
+	var search, members []string
+	for _, it := range rest {
+		sk := it[attrSK].(*types.AttributeValueMemberS).Value
+		switch {
+		case strings.HasPrefix(sk, skSearch):
+			search = append(search, sk)
+		case strings.HasPrefix(sk, skMember):
+			members = append(members, strings.TrimPrefix(sk, skMember))
+		default:
+			return nil, false
+		}
+	}
+	if int64(len(members)) != cur.MemberCount {
+		return nil, false // a change seen half-way: the sweep copes
+	}
+	id := cur.ID
+	var t tx
+	// The caller's own check comes first, so that its failure is the one
+	// reported. When the caller is a member, it is the condition of the
+	// update of their count (one transaction touches an item once).
+	self := ""
+	if c != nil && c.P.Type != auth.KindAdminToken {
+		for _, uid := range members {
+			if uid == c.P.ID {
+				self = uid
+			}
+		}
+	}
+	if self != "" {
+		vals := map[string]types.AttributeValue{":active": str(StatusActive), ":minus": num(-1)}
+		s.update(&t, userPK(self), skUser, "ADD #wsCount :minus", "#status = :active AND #role IN ("+roleList(c.Roles, vals)+")", vals, ErrCallerChanged)
+	} else {
+		s.guard(&t, c, now)
+	}
+	s.del(&t, wsPK(id), skWorkspace, "#version = :v AND #memberCount = :mc", map[string]types.AttributeValue{
+		":v": num(cur.Version), ":mc": num(cur.MemberCount)}, errRetry)
+	for _, sk := range search {
+		s.del(&t, wsPK(id), sk, "", nil, nil)
+	}
+	for _, uid := range members {
+		s.delMembership(&t, id, uid, "attribute_exists(PK)", nil, errRetry)
+		if uid != self {
+			s.update(&t, userPK(uid), skUser, "ADD #wsCount :minus", "attribute_exists(PK)", map[string]types.AttributeValue{":minus": num(-1)}, errRetry)
+		}
+	}
+	s.put(&t, map[string]types.AttributeValue{attrPK: str(pkSweep), attrSK: str(wsPK(id)), "at": str(stamp(now)), sweepGrantsOnly: &types.AttributeValueMemberBOOL{Value: true}}, "", nil, nil)
+	t.count(counterWorkspaces, -1)
+	t.count(counterMemberships, -cur.MemberCount)
+	s.audit(ctx, &t, actorOf(c), "workspace.deleted", Ref{Type: "workspace", ID: id}, map[string]any{"name": cur.Name, "memberCount": cur.MemberCount})
+	if len(t.items)+1 > maxTxItems { // +1: the counter update commit adds
+		return nil, false
+	}
+	return &t, true
 }
 
 // SweepWorkspace deletes what a deleted workspace leaves: its search
@@ -560,7 +795,7 @@ func (s *Store) sweepOnce(ctx context.Context, id string) error {
 		}
 		members = members[n:]
 	}
-	return s.sweepBatch(ctx, []map[string]types.AttributeValue{key("SWEEP", wsPK(id))})
+	return s.sweepBatch(ctx, []map[string]types.AttributeValue{key(pkSweep, wsPK(id))})
 }
 
 // leaveWorkspaces removes every membership of a user, a few per transaction.

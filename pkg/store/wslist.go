@@ -69,15 +69,16 @@ func (s *Store) searchWorkspaces(ctx context.Context, q WorkspaceQuery) (Page[Wo
 	return page, nil
 }
 
-// workspacesByID reads workspaces in one batch, in the given order; deleted
-// ones (whose entries may still be swept) are left out.
+// workspacesByID reads the workspaces of a list page in one batch (see
+// batchGetLax), in the given order; deleted ones (whose entries may still be
+// swept) are left out.
 func (s *Store) workspacesByID(ctx context.Context, ids []string) (Page[Workspace], error) {
 	page := Page[Workspace]{Items: []Workspace{}}
 	keys := make([]map[string]types.AttributeValue, len(ids))
 	for i, id := range ids {
 		keys[i] = key(wsPK(id), skWorkspace)
 	}
-	found, err := s.batchGet(ctx, keys)
+	found, err := s.batchGetLax(ctx, keys)
 	if err != nil {
 		return page, err
 	}
@@ -96,31 +97,86 @@ func (s *Store) workspacesByID(ctx context.Context, ids []string) (Page[Workspac
 // batchGet reads items by key, strongly consistent, 100 keys per request,
 // and returns them by PK.
 func (s *Store) batchGet(ctx context.Context, keys []map[string]types.AttributeValue) (map[string]map[string]types.AttributeValue, error) {
+	return s.batchRead(ctx, keys, true)
+}
+
+// batchGetLax reads the items of a list page by key with eventually
+// consistent reads (half the cost): a page may show an item as it was a
+// moment ago, as every index-backed page may. A key found missing is read
+// again, strongly consistent, so that an item created a moment ago is not
+// left out of the page; only an item truly gone is.
+func (s *Store) batchGetLax(ctx context.Context, keys []map[string]types.AttributeValue) (map[string]map[string]types.AttributeValue, error) {
+	found, err := s.batchRead(ctx, keys, false)
+	if err != nil {
+		return nil, err
+	}
+	var missing []map[string]types.AttributeValue
+	for _, k := range keys {
+		if _, ok := found[k[attrPK].(*types.AttributeValueMemberS).Value]; !ok {
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) == 0 {
+		return found, nil
+	}
+	again, err := s.batchRead(ctx, missing, true)
+	if err != nil {
+		return nil, err
+	}
+	for pk, item := range again {
+		found[pk] = item
+	}
+	return found, nil
+}
+
+// batchRead reads items by key, 100 keys per request, and returns them by PK.
+func (s *Store) batchRead(ctx context.Context, keys []map[string]types.AttributeValue, consistent bool) (map[string]map[string]types.AttributeValue, error) {
 	found := map[string]map[string]types.AttributeValue{}
+	err := s.eachByKey(ctx, keys, consistent, func(item map[string]types.AttributeValue) {
+		found[item[attrPK].(*types.AttributeValueMemberS).Value] = item
+	})
+	return found, err
+}
+
+// getKeys reads items of any partitions by key in one BatchGetItem (per 100
+// keys), strongly consistent, and returns them by itemKey.
+func (s *Store) getKeys(ctx context.Context, keys []map[string]types.AttributeValue) (map[string]map[string]types.AttributeValue, error) {
+	found := map[string]map[string]types.AttributeValue{}
+	err := s.eachByKey(ctx, keys, true, func(item map[string]types.AttributeValue) {
+		found[itemKey(item[attrPK].(*types.AttributeValueMemberS).Value, item[attrSK].(*types.AttributeValueMemberS).Value)] = item
+	})
+	return found, err
+}
+
+func itemKey(pk, sk string) string { return pk + "\x00" + sk }
+
+// eachByKey reads items by key, 100 keys per request, retrying what DynamoDB
+// leaves unprocessed, and hands each item found to f.
+func (s *Store) eachByKey(ctx context.Context, keys []map[string]types.AttributeValue, consistent bool, f func(map[string]types.AttributeValue)) error {
 	for len(keys) > 0 {
 		n := min(len(keys), 100)
-		req := map[string]types.KeysAndAttributes{s.table: {Keys: keys[:n], ConsistentRead: aws.Bool(true)}}
+		req := map[string]types.KeysAndAttributes{s.table: {Keys: keys[:n], ConsistentRead: aws.Bool(consistent)}}
 		keys = keys[n:]
 		for attempt := 0; len(req) > 0; attempt++ {
 			if attempt > 8 {
-				return nil, fail(errBatchIncomplete)
+				return fail(errBatchIncomplete)
 			}
 			if attempt > 0 {
 				if err := sleep(ctx, 20*time.Millisecond); err != nil {
-					return nil, fail(err)
+					return fail(err)
 				}
 			}
 			out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req})
 			if err != nil {
-				return nil, fail(err)
+				return fail(err)
 			}
 			for _, item := range out.Responses[s.table] {
-				found[item[attrPK].(*types.AttributeValueMemberS).Value] = item
+				f(item)
 			}
 			req = out.UnprocessedKeys
 		}
 	}
-	return found, nil
+	return nil
 }
 
 // UserMembership is one of a user's workspaces.
@@ -151,11 +207,7 @@ func (s *Store) Profile(ctx context.Context, userID string, limit int, cursor st
 	var u userItem
 	var userErr error
 	wait := alongside(func() { u, userErr = s.getUserItem(ctx, userID) })
-	mp, err := queryPage(ctx, s, &dynamodb.QueryInput{
-		ConsistentRead: aws.Bool(true), ExclusiveStartKey: start,
-		KeyConditionExpression:    aws.String("PK = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(umemPK(userID))},
-	}, scope, limit, []string{attrPK, attrSK}, func(m memberItem) memberItem { return m })
+	p, err := s.memberships(ctx, scope, userID, limit, start)
 	wait()
 	if userErr != nil {
 		return User{}, Page[UserMembership]{}, userErr
@@ -163,13 +215,37 @@ func (s *Store) Profile(ctx context.Context, userID string, limit int, cursor st
 	if err != nil {
 		return User{}, Page[UserMembership]{}, err
 	}
+	return u.user(), p, nil
+}
+
+// OwnMemberships pages through the memberships of a user known to exist
+// (the caller's own), with the current workspace names; memberships of
+// deleted workspaces are left out.
+func (s *Store) OwnMemberships(ctx context.Context, userID string, limit int, cursor string) (Page[UserMembership], error) {
+	scope := "umem|" + userID
+	start, err := s.decodeCursor(scope, cursor, attrPK, attrSK)
+	if err != nil {
+		return Page[UserMembership]{}, err
+	}
+	return s.memberships(ctx, scope, userID, limit, start)
+}
+
+func (s *Store) memberships(ctx context.Context, scope, userID string, limit int, start map[string]types.AttributeValue) (Page[UserMembership], error) {
+	mp, err := queryPage(ctx, s, &dynamodb.QueryInput{
+		ConsistentRead: aws.Bool(true), ExclusiveStartKey: start,
+		KeyConditionExpression:    aws.String("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(umemPK(userID))},
+	}, scope, limit, []string{attrPK, attrSK}, func(m memberItem) memberItem { return m })
+	if err != nil {
+		return Page[UserMembership]{}, err
+	}
 	ids := make([]string, len(mp.Items))
 	for i, m := range mp.Items {
 		ids[i] = m.WorkspaceID
 	}
 	ws, err := s.workspacesByID(ctx, ids)
 	if err != nil {
-		return User{}, Page[UserMembership]{}, err
+		return Page[UserMembership]{}, err
 	}
 	names := map[string]string{}
 	for _, w := range ws.Items {
@@ -185,7 +261,7 @@ func (s *Store) Profile(ctx context.Context, userID string, limit int, cursor st
 		um.Workspace.ID, um.Workspace.Name, um.Role, um.AddedAt = m.WorkspaceID, name, m.Role, m.AddedAt
 		out.Items = append(out.Items, um)
 	}
-	return u.user(), out, nil
+	return out, nil
 }
 
 // Member is one member of a workspace.
@@ -206,7 +282,7 @@ func (s *Store) ListMembers(ctx context.Context, wsID, role string, limit int, c
 	if err != nil {
 		return Page[Member]{}, err
 	}
-	users, err := s.batchUsers(ctx, memberIDs(mp.Items))
+	users, err := s.pageUsers(ctx, memberIDs(mp.Items))
 	if err != nil {
 		return Page[Member]{}, err
 	}
@@ -229,7 +305,7 @@ func (s *Store) WorkspaceUsers(ctx context.Context, wsID string, limit int, curs
 	if err != nil {
 		return Page[User]{}, err
 	}
-	users, err := s.batchUsers(ctx, memberIDs(mp.Items))
+	users, err := s.pageUsers(ctx, memberIDs(mp.Items))
 	if err != nil {
 		return Page[User]{}, err
 	}
