@@ -149,11 +149,7 @@ func (s *Server) invite(ctx context.Context, c *store.Caller, set settings.Setti
 	}
 	res := inviteResult{Invitation: inv, InviteURL: link(set.InviteURLBase, secret)}
 	if !b.SendEmail.Set || b.SendEmail.Null || b.SendEmail.V {
-		s.sendInvitation(ctx, set, &res)
-		// The replay should tell what happened to the mail too.
-		if err := s.Store.IdemUpdate(ctx, idem, recordInvite(res)); err != nil {
-			s.Log.WarnContext(ctx, "idempotency record not updated", "requestId", requestID(ctx), "err", err.Error())
-		}
+		s.sendInvitation(ctx, set, &res, idem)
 	}
 	return res, nil
 }
@@ -162,9 +158,10 @@ func recordInvite(res inviteResult) []byte {
 	return record(http.StatusCreated, map[string]string{"Location": "/v1/invitations/" + res.Invitation.ID}, res)
 }
 
-// sendInvitation mails the link and records the outcome. A failed send keeps
-// the invitation; the answer says so.
-func (s *Server) sendInvitation(ctx context.Context, set settings.Settings, res *inviteResult) {
+// sendInvitation mails the link and records the outcome (with idem, in the
+// Idempotency-Key's record too, so that a replay tells what happened to the
+// mail). A failed send keeps the invitation; the answer says so.
+func (s *Server) sendInvitation(ctx context.Context, set settings.Settings, res *inviteResult, idem *store.Idem) {
 	inv := &res.Invitation
 	expires, _ := time.Parse(store.TimeFormat, inv.ExpiresAt)
 	var invitee string
@@ -191,7 +188,11 @@ func (s *Server) sendInvitation(ctx context.Context, set settings.Settings, res 
 		res.EmailError = emailFailed
 		s.Log.WarnContext(ctx, "invitation email not sent", "requestId", requestID(ctx), "invitationId", inv.ID, "err", err.Error())
 	}
-	updated, rerr := s.Store.RecordSend(ctx, inv.ID, res.EmailSent)
+	updated, rerr := s.Store.RecordSend(ctx, *inv, res.EmailSent, idem, func(inv store.Invitation) []byte {
+		out := *res
+		out.Invitation = inv
+		return recordInvite(out)
+	})
 	if rerr != nil {
 		s.Log.ErrorContext(ctx, "recording the email status failed", "requestId", requestID(ctx), "invitationId", inv.ID, "err", rerr.Error())
 		if res.EmailSent {
@@ -213,14 +214,17 @@ func invitationsCreate(s *Server, w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	idem, replayed, err := s.idempotency(w, r, "invitations-create")
-	if err != nil || replayed {
+	// The key is looked up by the store alongside its own reads and recorded
+	// in its transaction; whatever stops a request whose key was used before
+	// (the store finding it, a concurrent first use, or a check of this body),
+	// the answer is the first response.
+	idem, err := idemKey(r, "invitations-create")
+	if err != nil {
 		return err
 	}
 	res, err := s.invite(r.Context(), caller(r, routes.UsersWrite), set, b, idem)
-	if store.IsIdemRace(err) {
-		_, err = s.replay(w, r, idem)
-		return err
+	if replayed, rerr := s.replayAfter(w, r, idem, err); replayed {
+		return rerr
 	}
 	if err != nil {
 		return err
@@ -349,7 +353,7 @@ func invitationsResend(s *Server, w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	res := inviteResult{Invitation: inv, InviteURL: link(set.InviteURLBase, secret)}
-	s.sendInvitation(r.Context(), set, &res)
+	s.sendInvitation(r.Context(), set, &res, nil)
 	return writeJSON(w, http.StatusOK, res)
 }
 
@@ -425,19 +429,20 @@ func invitationsAccept(s *Server, w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	// Check the link before spending a password hash on it.
-	inv, err := s.Store.PreviewInvitation(r.Context(), secret)
+	// Check the link before spending a password hash on it; accepting then
+	// writes from what this read found.
+	l, err := s.Store.OpenInvitation(r.Context(), secret)
 	if err != nil {
 		return err
 	}
-	if name == "" && inv.Name == nil {
+	if name == "" && l.Invitation.Name == nil {
 		return problem.Invalid(problem.FieldError{Field: "name", Message: "is required: the invitation has no name"})
 	}
 	hash, err := s.hashPassword(set, b.Password.V)
 	if err != nil {
 		return err
 	}
-	u, sess, err := s.Store.AcceptInvitation(r.Context(), secret, name, hash, time.Duration(set.SessionTTLHours)*time.Hour)
+	u, sess, err := s.Store.AcceptLink(r.Context(), l, name, hash, time.Duration(set.SessionTTLHours)*time.Hour)
 	if err != nil {
 		return err
 	}

@@ -57,9 +57,12 @@ func (s *Store) Check(ctx context.Context, scan Scanner) ([]string, error) {
 	wsMembers, wsOwners := map[string]int64{}, map[string]int64{}
 	userMems := map[string]int64{}
 	userKeys := map[string]int64{}
+	userSessions := map[string]int64{}
 	sweeping := map[string]bool{}
 	for _, it := range all {
-		if get(it, attrPK) == "SWEEP" {
+		// A workspace deleted in one transaction leaves no membership: its
+		// marker (grantsOnly) excuses none.
+		if _, grantsOnly := it[sweepGrantsOnly]; get(it, attrPK) == pkSweep && !grantsOnly {
 			sweeping[strings.TrimPrefix(get(it, attrSK), "WS#")] = true
 		}
 	}
@@ -110,6 +113,9 @@ func (s *Store) Check(ctx context.Context, scan Scanner) ([]string, error) {
 				userKeys[pk]++
 				counts[counterAPIKeys]++
 			}
+			if strings.HasPrefix(sk, skSession) {
+				userSessions[pk]++
+			}
 		case strings.HasPrefix(pk, "EMAIL#"):
 			if u := item(userPK(get(it, "userId")), skUser); u == nil || emailPK(get(u, "email")) != pk {
 				report("%s: guard of no user with that email", pk)
@@ -137,6 +143,15 @@ func (s *Store) Check(ctx context.Context, scan Scanner) ([]string, error) {
 			}
 			if ti.Kind != KindInvite && get(ref, "hash") != hash {
 				report("token %s… (%s): metadata holds another hash", hash[:8], ti.Kind)
+			}
+			if ti.Kind == KindInvite && ti.Invite != nil {
+				var iv invitationItem
+				_ = attributevalue.UnmarshalMap(ref, &iv)
+				if iv.TokenHash != hash {
+					report("token %s… (invite): not the invitation's current link", hash[:8])
+				} else if msg := staleCopy(*ti.Invite, iv); msg != "" {
+					report("token %s… (invite): copy of invitation %s is stale: %s", hash[:8], iv.ID, msg)
+				}
 			}
 			if ti.UserID != "" && ti.Kind != KindInvite {
 				u := item(userPK(ti.UserID), skUser)
@@ -224,6 +239,11 @@ func (s *Store) Check(ctx context.Context, scan Scanner) ([]string, error) {
 			if u.APIKeyCount != userKeys[pk] {
 				report("user %s: apiKeyCount %d, but %d keys", u.ID, u.APIKeyCount, userKeys[pk])
 			}
+			// A login opens a session without reading the others when this
+			// bound says it cannot reach MaxSessions (sessions.go).
+			if n, b := userSessions[pk], sessionBound(u.TokenRev, numAttr(it, attrSessionCount), numAttr(it, attrSessionCountRev)); n > b {
+				report("user %s: %d sessions, more than the %d its tokenRev and sessionCount allow", u.ID, n, b)
+			}
 		}
 	}
 	c, err := s.Counters(ctx)
@@ -254,3 +274,30 @@ func (s *Store) Check(ctx context.Context, scan Scanner) ([]string, error) {
 }
 
 func awsTrue() *bool { t := true; return &t }
+
+// staleCopy says how a link token's copy of an invitation differs from the
+// invitation ("" when it does not). The copy may still list workspaces whose
+// grant was withdrawn (their workspace was deleted), never miss one.
+func staleCopy(c inviteCopy, iv invitationItem) string {
+	want := iv.linkCopy()
+	switch {
+	case c.Status != want.Status:
+		return "status " + c.Status + ", invitation " + want.Status
+	case c.ExpiresAt != want.ExpiresAt:
+		return "expiresAt"
+	case c.Email != want.Email || c.Name != want.Name || c.Role != want.Role || c.CreatedAt != want.CreatedAt:
+		return "email, name, role or createdAt"
+	case c.InvitedByType != want.InvitedByType || c.InvitedByID != want.InvitedByID || c.DelegatedBy != want.DelegatedBy:
+		return "inviter"
+	}
+	listed := map[Grant]bool{}
+	for _, g := range c.Workspaces {
+		listed[g] = true
+	}
+	for _, g := range want.Workspaces {
+		if !listed[g] {
+			return "workspace " + g.WorkspaceID + " missing"
+		}
+	}
+	return ""
+}

@@ -71,7 +71,7 @@ func (s *Store) Cleanup(ctx context.Context, stopBy time.Time) (CleanupReport, e
 			startKey = out.LastEvaluatedKey
 		}
 	}
-	sweeps, _, err := s.queryKeys(ctx, "SWEEP", "")
+	sweeps, _, err := s.queryKeys(ctx, pkSweep, "")
 	if err != nil {
 		return rep, err
 	}
@@ -118,6 +118,7 @@ func (s *Store) cleanOne(ctx context.Context, lp string, item map[string]types.A
 			next.Status, next.Version = InviteExpired, it.Version+1
 			s.putInvitation(&t, next, "#version = :v AND #status = :pending", map[string]types.AttributeValue{
 				":v": num(it.Version), ":pending": str(InvitePending)}, errRetry)
+			s.putInviteToken(&t, next, false) // its link's copy says expired too
 			// The guard may be gone already (its TTL backstop).
 			s.del(&t, inviteGuardPK(it.Email), skInviteGuard, "attribute_not_exists(PK) OR #invitationId = :id", map[string]types.AttributeValue{":id": str(it.ID)}, errRetry)
 			t.count(inviteCounter(InvitePending), -1)

@@ -23,6 +23,7 @@ const IdempotencyTTL = 24 * time.Hour
 var (
 	ErrIdempotencyReused = problem.New(http.StatusUnprocessableEntity, "idempotency_key_reused", "this Idempotency-Key was used with a different request")
 	errIdemRace          = errors.New("store: idempotency key taken concurrently")
+	errIdemGone          = errors.New("store: idempotency record gone")
 )
 
 // Idem identifies one idempotent request: the key, scoped to the caller and
@@ -121,11 +122,20 @@ func (s *Store) IdemUpdate(ctx context.Context, id *Idem, body []byte) error {
 	if id == nil {
 		return nil
 	}
-	pk := idemPK(id.Scope)
 	var t tx
-	s.update(&t, pk, "IDEM", "SET #sealed = :b", "#fingerprint = :f", map[string]types.AttributeValue{
-		":b": &types.AttributeValueMemberB{Value: s.seal(pk, body)}, ":f": str(id.Fingerprint)}, nil)
-	return s.commit(ctx, &t)
+	s.idemAnswer(&t, id, body)
+	if err := s.commit(ctx, &t); !errors.Is(err, errIdemGone) {
+		return err
+	}
+	return nil
+}
+
+// idemAnswer adds to t the replacement of the stored response; should the
+// record be gone (or belong to another request), t fails with errIdemGone.
+func (s *Store) idemAnswer(t *tx, id *Idem, body []byte) {
+	pk := idemPK(id.Scope)
+	s.update(t, pk, "IDEM", "SET #sealed = :b", "#fingerprint = :f", map[string]types.AttributeValue{
+		":b": &types.AttributeValueMemberB{Value: s.seal(pk, body)}, ":f": str(id.Fingerprint)}, errIdemGone)
 }
 
 // IsIdemRace reports that a concurrent request with the same key won: the

@@ -63,6 +63,7 @@ type Invitation struct {
 	EmailStatus string  `json:"emailStatus"`
 	SendCount   int     `json:"sendCount"`
 	LastSentAt  *string `json:"lastSentAt"`
+	Version     int64   `json:"-"` // of the stored item: RecordSend conditions on it
 }
 
 type invitationItem struct {
@@ -95,7 +96,8 @@ type invitationItem struct {
 func (it invitationItem) view(now time.Time) Invitation {
 	v := Invitation{ID: it.ID, Email: it.Email, Name: optional(it.Name), Role: it.Role, Workspaces: it.Workspaces,
 		Status: it.Status, CreatedAt: it.CreatedAt, ExpiresAt: it.ExpiresAt, InvitedBy: Ref{Type: it.InvitedByType, ID: it.InvitedByID},
-		AcceptedAt: optional(it.AcceptedAt), UserID: optional(it.UserID), EmailStatus: it.EmailStatus, SendCount: it.SendCount, LastSentAt: optional(it.LastSentAt)}
+		AcceptedAt: optional(it.AcceptedAt), UserID: optional(it.UserID), EmailStatus: it.EmailStatus, SendCount: it.SendCount, LastSentAt: optional(it.LastSentAt),
+		Version: it.Version}
 	if v.Workspaces == nil {
 		v.Workspaces = []Grant{}
 	}
@@ -171,10 +173,29 @@ func (s *Store) rateLimit(t *tx, actor string, perHour int, now time.Time) {
 // CreateInvitation stores a pending invitation with its single-use link
 // token. The address must have no user and no live pending invitation; a
 // pending one past its expiry is recorded as expired in the same transaction.
+//
+// With in.Idem, the key is looked up alongside the address guard (one round
+// of reads): a key used before returns errIdemRace (IsIdemRace) or
+// ErrIdempotencyReused and nothing is written. The record is the first item
+// of the transaction, so a concurrent first use of the key also ends there.
 func (s *Store) CreateInvitation(ctx context.Context, c *Caller, in NewInvitation) (Invitation, string, error) {
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		now := s.now()
+		var idemErr error
+		wait := func() {}
+		if in.Idem != nil && attempt == 0 {
+			wait = alongside(func() {
+				rep, err := s.IdemLookup(ctx, in.Idem)
+				if idemErr = err; err == nil && rep != nil {
+					idemErr = errIdemRace
+				}
+			})
+		}
 		guard, err := s.getItem(ctx, inviteGuardPK(in.Email), skInviteGuard)
+		wait()
+		if idemErr != nil {
+			return Invitation{}, "", idemErr
+		}
 		if err != nil {
 			return Invitation{}, "", err
 		}
@@ -208,6 +229,9 @@ func (s *Store) CreateInvitation(ctx context.Context, c *Caller, in NewInvitatio
 		}
 		it.DelegatedBy = in.DelegatedBy
 		var t tx
+		if in.Idem != nil {
+			s.putIdem(&t, in.Idem, http.StatusCreated, in.Render(it.view(now), secret))
+		}
 		if in.DelegatedBy != "" {
 			s.guardDelegates(&t, in.DelegatedBy, it.Workspaces)
 		} else {
@@ -232,6 +256,7 @@ func (s *Store) CreateInvitation(ctx context.Context, c *Caller, in NewInvitatio
 			o := *old
 			o.Status, o.Version = InviteExpired, o.Version+1
 			s.putInvitation(&t, o, "#version = :v", map[string]types.AttributeValue{":v": num(old.Version)}, errRetry)
+			s.putInviteToken(&t, o, false)
 			t.count(inviteCounter(InvitePending), -1)
 			t.count(inviteCounter(InviteExpired), 1)
 			s.audit(ctx, &t, System, "invitation.expired", Ref{Type: "invitation", ID: o.ID}, map[string]any{"email": o.Email})
@@ -240,12 +265,8 @@ func (s *Store) CreateInvitation(ctx context.Context, c *Caller, in NewInvitatio
 			map[string]any{"email": it.Email, "role": it.Role, "workspaces": len(it.Workspaces), "expiresAt": it.ExpiresAt})
 		s.putInvitation(&t, it, "attribute_not_exists(PK)", nil, errRetry)
 		s.putExpiryMarker(&t, it)
-		s.put(&t, marshal(withExpiry(tokenItem{PK: tokenPK(it.TokenHash), SK: skToken, Kind: KindInvite, TokenID: it.ID, ExpiresAt: it.ExpiresAt,
-			TTL: exp.AddDate(0, 0, 30).Unix()})), "attribute_not_exists(PK)", nil, errRetry)
+		s.putInviteToken(&t, it, true)
 		t.count(inviteCounter(InvitePending), 1)
-		if in.Idem != nil {
-			s.putIdem(&t, in.Idem, http.StatusCreated, in.Render(it.view(now), secret))
-		}
 		err = s.commit(ctx, &t)
 		if errors.Is(err, errRetry) {
 			continue
@@ -284,16 +305,75 @@ func (s *Store) changeInvitation(ctx context.Context, id string, decide func(it 
 	return invitationItem{}, problem.ErrUnavailable
 }
 
-// RecordSend stores the outcome of sending an invitation's mail.
-func (s *Store) RecordSend(ctx context.Context, id string, sent bool) (Invitation, error) {
-	it, err := s.changeInvitation(ctx, id, func(invitationItem, time.Time) error { return nil }, func(_ *tx, it *invitationItem, now time.Time) {
+// RecordSend stores the outcome of sending an invitation's mail. inv is the
+// invitation as created or resent (its Version says which stored state it
+// is): the outcome is written by one transaction conditioned on that version,
+// without reading the invitation first, and the answer is inv with the
+// outcome applied. Only if the invitation changed meanwhile is it read and
+// the outcome applied to what is stored.
+//
+// With idem, the stored Idempotency-Key answer is replaced in the same
+// transaction by render's (so that a replay tells what happened to the mail).
+// Should that record be gone, the outcome is recorded without it.
+func (s *Store) RecordSend(ctx context.Context, inv Invitation, sent bool, idem *Idem, render func(Invitation) []byte) (Invitation, error) {
+	for {
+		out, err := s.recordSend(ctx, inv, sent, idem, render)
+		if errors.Is(err, errIdemGone) && idem != nil {
+			idem = nil
+			continue
+		}
+		return out, err
+	}
+}
+
+func (s *Store) recordSend(ctx context.Context, inv Invitation, sent bool, idem *Idem, render func(Invitation) []byte) (Invitation, error) {
+	now := s.now()
+	next := inv
+	next.Version++
+	expr := "SET #emailStatus = :es ADD #version :one"
+	vals := map[string]types.AttributeValue{":es": str(EmailFailed), ":one": num(1)}
+	if sent {
+		next.EmailStatus, next.SendCount, next.LastSentAt = EmailSent, inv.SendCount+1, optional(stamp(now))
+		expr = "SET #emailStatus = :es, #lastSentAt = :now ADD #sendCount :one, #version :one"
+		vals[":es"], vals[":now"] = str(EmailSent), str(stamp(now))
+	} else {
+		next.EmailStatus = EmailFailed
+	}
+	cond := map[string]types.AttributeValue{":v": num(inv.Version)}
+	for k, v := range vals {
+		cond[k] = v
+	}
+	var t tx
+	s.update(&t, invitePK(inv.ID), skInvite, expr, "#version = :v", cond, errRetry)
+	// The listing copies hold the same fields: the same change keeps them equal.
+	s.update(&t, invitePK(inv.ID), skListStatus, expr, "", vals, nil)
+	s.update(&t, invitePK(inv.ID), skListEmail, expr, "", vals, nil)
+	if idem != nil {
+		s.idemAnswer(&t, idem, render(next))
+	}
+	err := s.commit(ctx, &t)
+	if err == nil {
+		return next, nil
+	}
+	if !errors.Is(err, errRetry) {
+		return inv, err
+	}
+	// Changed since (a concurrent resend, revoke or accept): apply the
+	// outcome to what is stored now.
+	it, err := s.changeInvitation(ctx, inv.ID, func(invitationItem, time.Time) error { return nil }, func(t *tx, it *invitationItem, now time.Time) {
 		if sent {
 			it.EmailStatus, it.SendCount, it.LastSentAt = EmailSent, it.SendCount+1, stamp(now)
 		} else {
 			it.EmailStatus = EmailFailed
 		}
+		if idem != nil {
+			s.idemAnswer(t, idem, render(it.view(now)))
+		}
 	})
-	return it.view(s.now()), err
+	if err != nil {
+		return inv, err
+	}
+	return it.view(s.now()), nil
 }
 
 // ResendInvitation gives a pending invitation a new link and expiry; the old
@@ -324,8 +404,7 @@ func (s *Store) ResendInvitation(ctx context.Context, c *Caller, id string, days
 		s.del(t, tokenPK(it.TokenHash), skToken, "", nil, nil)
 		it.TokenHash, it.ExpiresAt = token.Hash(secret), stamp(exp)
 		s.putExpiryMarker(t, *it)
-		s.put(t, marshal(withExpiry(tokenItem{PK: tokenPK(it.TokenHash), SK: skToken, Kind: KindInvite, TokenID: it.ID, ExpiresAt: it.ExpiresAt,
-			TTL: exp.AddDate(0, 0, 30).Unix()})), "attribute_not_exists(PK)", nil, errRetry)
+		s.putInviteToken(t, *it, true)
 		s.put(t, map[string]types.AttributeValue{attrPK: str(inviteGuardPK(it.Email)), attrSK: str(skInviteGuard),
 			"invitationId": str(it.ID), "expiresAt": str(it.ExpiresAt), "ttl": num(exp.AddDate(0, 0, 30).Unix())}, "#invitationId = :id",
 			map[string]types.AttributeValue{":id": str(it.ID)}, errRetry)
@@ -350,6 +429,7 @@ func (s *Store) RevokeInvitation(ctx context.Context, c *Caller, id string) erro
 	}, func(t *tx, it *invitationItem, now time.Time) {
 		s.guard(t, c, now)
 		it.Status = InviteRevoked
+		s.putInviteToken(t, *it, false) // the link now answers "revoked" by itself
 		s.del(t, invitePK(it.ID), skExpiry, "", nil, nil)
 		s.del(t, inviteGuardPK(it.Email), skInviteGuard, "#invitationId = :id", map[string]types.AttributeValue{":id": str(it.ID)}, errRetry)
 		t.count(inviteCounter(InvitePending), -1)
@@ -357,30 +437,6 @@ func (s *Store) RevokeInvitation(ctx context.Context, c *Caller, id string) erro
 		s.audit(ctx, t, actorOf(c), "invitation.revoked", Ref{Type: "invitation", ID: it.ID}, map[string]any{"email": it.Email})
 	})
 	return err
-}
-
-// invitationByToken finds the invitation of a link token; unknown tokens
-// (never issued, or replaced by a resend) are not_found.
-func (s *Store) invitationByToken(ctx context.Context, secret string) (invitationItem, error) {
-	if k, err := token.Parse(secret); err != nil || k != token.Invite {
-		return invitationItem{}, problem.ErrNotFound
-	}
-	item, err := s.getItem(ctx, tokenPK(token.Hash(secret)), skToken)
-	if err != nil {
-		return invitationItem{}, err
-	}
-	var ti tokenItem
-	if item == nil || attributevalue.UnmarshalMap(item, &ti) != nil || ti.Kind != KindInvite {
-		return invitationItem{}, problem.ErrNotFound
-	}
-	it, err := s.getInvitation(ctx, ti.TokenID)
-	if err != nil {
-		return it, err
-	}
-	if it.TokenHash != token.Hash(secret) {
-		return it, problem.ErrNotFound
-	}
-	return it, nil
 }
 
 // usable refuses an invitation that can no longer be accepted.
@@ -396,28 +452,49 @@ func usable(it invitationItem, now time.Time) error {
 	return nil
 }
 
-// PreviewInvitation shows what the holder of a link token is invited to.
+// PreviewInvitation shows what the holder of a link token is invited to (its
+// email status fields are not filled in).
 func (s *Store) PreviewInvitation(ctx context.Context, secret string) (Invitation, error) {
-	it, err := s.invitationByToken(ctx, secret)
+	l, err := s.OpenInvitation(ctx, secret)
 	if err != nil {
 		return Invitation{}, err
 	}
-	if err := usable(it, s.now()); err != nil {
-		return Invitation{}, err
-	}
-	return it.view(s.now()), nil
+	return l.Invitation, nil
 }
 
 // AcceptInvitation spends a link token: in one transaction the invitation
 // becomes accepted (exactly once, whatever the concurrency), the user is
 // created with the role the invitation holds, and a session opens.
 func (s *Store) AcceptInvitation(ctx context.Context, secret, name, passwordHash string, sessionTTL time.Duration) (User, Session, error) {
+	l, err := s.OpenInvitation(ctx, secret)
+	if err != nil {
+		return User{}, Session{}, err
+	}
+	return s.AcceptLink(ctx, l, name, passwordHash, sessionTTL)
+}
+
+// AcceptLink is AcceptInvitation for a link already opened: its first
+// attempt writes from what OpenInvitation read, without reading again. That
+// is safe because the transaction requires the invitation to be pending,
+// unexpired and still on this link, and every workspace it joins to exist;
+// what else it copies (email, name, role, inviter) never changes. Should any
+// condition fail, the invitation is read afresh and the answer decided by it.
+func (s *Store) AcceptLink(ctx context.Context, l *InviteLink, name, passwordHash string, sessionTTL time.Duration) (User, Session, error) {
+	it := l.it
 	for attempt := 0; attempt < maxAttempts; attempt++ {
-		it, err := s.invitationByToken(ctx, secret)
-		if err != nil {
-			return User{}, Session{}, err
-		}
 		now := s.now()
+		// First attempt: every granted workspace is taken to exist; the
+		// transaction's condition on each says otherwise.
+		grants := it.Workspaces
+		if attempt > 0 {
+			var err error
+			if it, err = s.invitationWithLink(ctx, it.ID, it.TokenHash); err != nil {
+				return User{}, Session{}, err
+			}
+			if grants, err = s.liveGrants(ctx, it); err != nil {
+				return User{}, Session{}, err
+			}
+		}
 		if err := usable(it, now); err != nil {
 			return User{}, Session{}, err
 		}
@@ -427,20 +504,30 @@ func (s *Store) AcceptInvitation(ctx context.Context, secret, name, passwordHash
 		u := s.newUserItem(NewUser{Email: it.Email, Name: name, Role: it.Role, PasswordHash: passwordHash,
 			InvitedBy: &Ref{Type: it.InvitedByType, ID: it.InvitedByID}}, now)
 		u.TokenRev = 1
-		grants, err := s.liveGrants(ctx, it)
-		if err != nil {
-			return User{}, Session{}, err
-		}
 		u.WsCount = int64(len(grants))
 		sessSecret := token.New(token.Session)
 		sessExp := now.Add(sessionTTL)
 		sessID := newID()
 
-		next := it
-		next.Status, next.AcceptedAt, next.UserID, next.Version = InviteAccepted, stamp(now), u.ID, it.Version+1
+		// The invitation and its copies change by update, not by rewrite:
+		// fields not read here (the email status) stay as stored.
 		var t tx
-		s.putInvitation(&t, next, "#status = :pending AND #version = :v AND #expiresAt > :now",
-			map[string]types.AttributeValue{":pending": str(InvitePending), ":v": num(it.Version), ":now": str(stamp(now))}, errRetry)
+		vals := map[string]types.AttributeValue{":acc": str(InviteAccepted), ":now": str(stamp(now)), ":uid": str(u.ID), ":one": num(1)}
+		set := "SET #status = :acc, #acceptedAt = :now, #userId = :uid ADD #version :one"
+		cond := map[string]types.AttributeValue{":pending": str(InvitePending), ":h": str(it.TokenHash)}
+		for k, v := range vals {
+			cond[k] = v
+		}
+		s.update(&t, invitePK(it.ID), skInvite, set, "#status = :pending AND #expiresAt > :now AND #tokenHash = :h", cond, errRetry)
+		s.update(&t, invitePK(it.ID), skListEmail, set, "", vals, nil)
+		byStatus := map[string]types.AttributeValue{":lp": str(lpInvites + "#STATUS#" + InviteAccepted)}
+		for k, v := range vals {
+			byStatus[k] = v
+		}
+		s.update(&t, invitePK(it.ID), skListStatus, "SET #status = :acc, #acceptedAt = :now, #userId = :uid, #LP = :lp ADD #version :one", "", byStatus, nil)
+		next := it
+		next.Status, next.AcceptedAt, next.UserID = InviteAccepted, stamp(now), u.ID
+		s.putInviteToken(&t, next, false) // the link now answers "used" by itself
 		s.del(&t, inviteGuardPK(it.Email), skInviteGuard, "", nil, nil)
 		s.del(&t, invitePK(it.ID), skExpiry, "", nil, nil)
 		s.addUserCreate(&t, u)
@@ -473,7 +560,7 @@ func (s *Store) AcceptInvitation(ctx context.Context, secret, name, passwordHash
 				s.checkGrantor(&t, it.DelegatedBy, g)
 			}
 		}
-		err = s.commit(ctx, &t)
+		err := s.commit(ctx, &t)
 		if errors.Is(err, errRetry) {
 			continue // re-read: the invitation's new state decides the answer
 		}

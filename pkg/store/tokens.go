@@ -56,6 +56,14 @@ type tokenItem struct {
 
 	CreatedByType string `dynamodbav:"createdByType,omitempty"` // an admin token's creator
 	CreatedByID   string `dynamodbav:"createdById,omitempty"`
+
+	// Invite is what an invitation's link carries so that preview and accept
+	// find the invitation with this one read (invitecopy.go). Links made
+	// before it existed have none: readers fall back to the invitation item.
+	Invite *inviteCopy `dynamodbav:"invite,omitempty"`
+	// Reset is what a reset link carries so that completing it needs no
+	// other read (sessions.go); a hint that the completion checks.
+	Reset *resetCopy `dynamodbav:"reset,omitempty"`
 }
 
 // APIKey is an API key as the API shows it (never its secret).
@@ -129,10 +137,24 @@ type userEdit struct {
 // never missed.
 func (s *Store) changeUser(ctx context.Context, c *Caller, userID string,
 	decide func(st *userState) error, build func(t *tx, st *userState, now time.Time) userEdit) error {
+	return s.changeUserFrom(ctx, c, userID, nil, s.loadUser, decide, build)
+}
+
+// changeUserFrom is changeUser starting from first, a state of the user
+// already read (nil: none), and reading the user with load on every other
+// attempt. load may read part of the partition only (loadSessions): decide
+// and build must then use only what it reads.
+func (s *Store) changeUserFrom(ctx context.Context, c *Caller, userID string, first *userState,
+	load func(context.Context, string) (*userState, error),
+	decide func(st *userState) error, build func(t *tx, st *userState, now time.Time) userEdit) error {
 	for attempt := 0; attempt < maxAttempts; attempt++ {
-		st, err := s.loadUser(ctx, userID)
-		if err != nil {
-			return err
+		st := first
+		first = nil
+		if st == nil {
+			var err error
+			if st, err = load(ctx, userID); err != nil {
+				return err
+			}
 		}
 		if err := decide(st); err != nil {
 			return err
@@ -156,7 +178,7 @@ func (s *Store) changeUser(ctx context.Context, c *Caller, userID string,
 			expr += " SET " + e.set
 		}
 		s.update(&t, userPK(userID), skUser, expr, "#version = :v AND #tokenRev = :t", vals, errRetry)
-		err = s.commit(ctx, &t)
+		err := s.commit(ctx, &t)
 		if errors.Is(err, errRetry) {
 			continue
 		}
