@@ -6,6 +6,7 @@ import (
 	htmltemplate "html/template"
 	"net/url"
 	"strings"
+	"sync"
 	texttemplate "text/template"
 	"time"
 )
@@ -13,9 +14,15 @@ import (
 //go:embed templates/*.tmpl
 var templateFS embed.FS
 
+// The templates are parsed on first use: every function links this package,
+// only the four that send mail should pay for parsing at start-up.
 var (
-	textTemplates = texttemplate.Must(texttemplate.New("").Option("missingkey=error").ParseFS(templateFS, "templates/*.txt.tmpl"))
-	htmlTemplates = htmltemplate.Must(htmltemplate.New("").Option("missingkey=error").ParseFS(templateFS, "templates/*.html.tmpl"))
+	textTemplates = sync.OnceValue(func() *texttemplate.Template {
+		return texttemplate.Must(texttemplate.New("").Option("missingkey=error").ParseFS(templateFS, "templates/*.txt.tmpl"))
+	})
+	htmlTemplates = sync.OnceValue(func() *htmltemplate.Template {
+		return htmltemplate.Must(htmltemplate.New("").Option("missingkey=error").ParseFS(templateFS, "templates/*.html.tmpl"))
+	})
 )
 
 // defaultInstanceName is used when an instance has no name.
@@ -97,10 +104,10 @@ func build(from, to, subject, name string, data any) (Message, error) {
 		return Message{}, err
 	}
 	var text, html bytes.Buffer
-	if err := textTemplates.ExecuteTemplate(&text, name+".txt.tmpl", data); err != nil {
+	if err := textTemplates().ExecuteTemplate(&text, name+".txt.tmpl", data); err != nil {
 		return Message{}, err
 	}
-	if err := htmlTemplates.ExecuteTemplate(&html, name+".html.tmpl", data); err != nil {
+	if err := htmlTemplates().ExecuteTemplate(&html, name+".html.tmpl", data); err != nil {
 		return Message{}, err
 	}
 	return Message{From: from, To: to, Subject: oneLine(subject), Text: text.String(), HTML: html.String()}, nil
