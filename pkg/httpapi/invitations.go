@@ -200,6 +200,13 @@ func (s *Server) sendInvitation(ctx context.Context, set settings.Settings, res 
 		} else {
 			inv.EmailStatus = store.EmailFailed
 		}
+		// A replay must still tell what happened to the mail, or a client
+		// retrying with the same key could send it twice: best effort.
+		if idem != nil {
+			if err := s.Store.IdemUpdate(ctx, idem, recordInvite(*res)); err != nil {
+				s.Log.ErrorContext(ctx, "recording the replay answer failed", "requestId", requestID(ctx), "invitationId", inv.ID, "err", err.Error())
+			}
+		}
 		return
 	}
 	*inv = updated

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"errors"
 	"net/http"
 	"sync"
 	"time"
@@ -91,14 +92,22 @@ func authLogin(s *Server, w http.ResponseWriter, r *http.Request) error {
 		}
 		st = exact
 	}
-	if !ok {
+	failed := func() error {
 		lockFor := time.Duration(set.LoginLockout.LockMinutes) * time.Minute
 		if _, err := s.Store.LoginFailed(r.Context(), email, st.UserID, set.LoginLockout.MaxAttempts, lockFor); err != nil {
 			return err
 		}
 		return store.ErrInvalidCredentials
 	}
+	if !ok {
+		return failed()
+	}
 	u, sess, err := s.Store.OpenSessionFor(r.Context(), st, time.Duration(set.SessionTTLHours)*time.Hour)
+	if errors.Is(err, store.ErrInvalidCredentials) {
+		// The user changed between the check and the session (password,
+		// status, email, or gone): a failure like any other, counted.
+		return failed()
+	}
 	if err != nil {
 		return err
 	}

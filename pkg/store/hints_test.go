@@ -113,6 +113,33 @@ func TestWritesFromWhatWasRead(t *testing.T) {
 		}
 	})
 
+	t.Run("login on a state whose user was deleted since", func(t *testing.T) {
+		u := newUser(t, "hash-1")
+		ls, _ := s.LoginState(ctx, u.Email)
+		if err := s.DeleteUser(ctx, admin, u.ID, 0, func(User) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+		// The same answer as an unknown address, never a 404.
+		if _, _, err := s.OpenSessionFor(ctx, ls, time.Hour); !errors.Is(err, ErrInvalidCredentials) {
+			t.Fatalf("OpenSessionFor after the user was deleted: %v, want ErrInvalidCredentials", err)
+		}
+	})
+
+	t.Run("login on a state whose address moved since", func(t *testing.T) {
+		u := newUser(t, "hash-1")
+		ls, _ := s.LoginState(ctx, u.Email)
+		moved := "moved-" + u.Email
+		if _, err := s.UpdateUser(ctx, admin, u.ID, 0, func(User) (UserPatch, error) { return UserPatch{Email: &moved}, nil }); err != nil {
+			t.Fatal(err)
+		}
+		if got, _, err := s.OpenSessionFor(ctx, ls, time.Hour); !errors.Is(err, ErrInvalidCredentials) {
+			t.Fatalf("a login with the old address opened a session for %s: %v", got.Email, err)
+		}
+		if got := sessionsOf(t, c, s.table, u.ID); got != 0 {
+			t.Fatalf("%d sessions, want 0", got)
+		}
+	})
+
 	t.Run("logins never exceed MaxSessions", func(t *testing.T) {
 		u := newUser(t, "hash-1")
 		for i := 0; i < 2*MaxSessions+3; i++ {

@@ -287,13 +287,21 @@ func (s *Store) OpenSessionFor(ctx context.Context, ls LoginState, ttl time.Dura
 			first, bound = nil, -1 // it may have to end the oldest: read them
 		}
 	}
-	return s.openSession(ctx, ls.UserID, first, bound, &ls.PasswordHash, ttl)
+	u, sess, err := s.openSession(ctx, ls.UserID, first, bound, &loginCheck{hash: ls.PasswordHash, email: ls.email}, ttl)
+	if errors.Is(err, problem.ErrNotFound) {
+		err = ErrInvalidCredentials // deleted since: the same answer as an unknown address
+	}
+	return u, sess, err
 }
+
+// loginCheck is what a login checked: a session opens only while the user
+// still has that password and that address.
+type loginCheck struct{ hash, email string }
 
 // openSession opens a session starting from first (nil: read the user),
 // whose sessions are known unless bound ≥ 0 says at most how many there are;
-// with checked, only while the password hash is still the one checked.
-func (s *Store) openSession(ctx context.Context, userID string, first *userState, bound int64, checked *string, ttl time.Duration) (User, Session, error) {
+// with checked, only while the password and address are still those checked.
+func (s *Store) openSession(ctx context.Context, userID string, first *userState, bound int64, checked *loginCheck, ttl time.Duration) (User, Session, error) {
 	var user User
 	var sess Session
 	hint := first
@@ -301,7 +309,7 @@ func (s *Store) openSession(ctx context.Context, userID string, first *userState
 		if st.user.Status != StatusActive {
 			return ErrInvalidCredentials
 		}
-		if checked != nil && st.user.PasswordHash != *checked {
+		if checked != nil && (st.user.PasswordHash != checked.hash || (checked.email != "" && st.user.Email != checked.email)) {
 			return ErrInvalidCredentials // changed since the password was checked
 		}
 		return nil
