@@ -516,6 +516,16 @@ try {
     await heading(page, 'My account');
     await page.getByText(workspaceName).waitFor();
     await page.getByText('No API keys for you yet.').waitFor();
+    // Change the own password: a repeat that differs is refused next to it, then it goes through.
+    const pwCard = page.getByRole('form', { name: 'Change your password' });
+    await pwCard.getByLabel('Current password').fill(newPassword);
+    await pwCard.getByLabel('New password').fill(`${newPassword}-again`);
+    await pwCard.getByLabel('Repeat the password').fill('something else entirely');
+    await pwCard.getByRole('button', { name: 'Change password' }).click();
+    await pwCard.getByText('The two passwords are not the same.').waitFor();
+    await pwCard.getByLabel('Repeat the password').fill(`${newPassword}-again`);
+    await pwCard.getByRole('button', { name: 'Change password' }).click();
+    await pwCard.getByText('Your password was changed.').waitFor();
     await shot(page, 'account');
     // An editor has no admin tokens, settings or audit log.
     const nav = page.getByRole('navigation', { name: 'Main' });

@@ -2,7 +2,7 @@
 // policy as it is typed (debounced POST /v1/password/validate, public).
 
 import { api } from './api.js';
-import { h, field, debounce, nextId } from './ui.js';
+import { h, field, debounce, nextId, clearFormErrors, showFormError } from './ui.js';
 
 /**
  * Returns {el, input, confirm, check(), valid}: a password field, a live
@@ -84,4 +84,23 @@ export function newPasswordField({ label = 'New password', name = 'password', co
       return confirmField && confirmField.control.value !== input.value ? 'The two passwords are not the same.' : null;
     },
   };
+}
+
+/**
+ * Wires the submit of a form that sets a password: clears the last errors,
+ * refuses a confirmation that differs, then runs submit(). The one place for
+ * the console's password forms (accept, reset, own account, a user's page).
+ */
+export function onPasswordSubmit(form, alert, pw, submit) {
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clearFormErrors(form);
+    alert.clear();
+    const mismatch = pw.mismatch();
+    if (mismatch) {
+      showFormError(form, alert, { fieldErrors: [{ field: '__confirm', message: mismatch }] });
+      return;
+    }
+    await submit();
+  });
 }

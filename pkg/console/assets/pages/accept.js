@@ -6,7 +6,7 @@ import { api, setToken } from '../api.js';
 import { loadPrincipal, session } from '../session.js';
 import { h, field, alertRegion, showFormError, clearFormErrors, busy, fmtDate, roleLabel, loading, announce } from '../ui.js';
 import { href } from '../router.js';
-import { newPasswordField } from '../password.js';
+import { newPasswordField, onPasswordSubmit } from '../password.js';
 
 export const title = 'Accept your invitation';
 
@@ -56,12 +56,7 @@ export async function render(main, ctx) {
   const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block' }, 'Accept and create my account');
   const formAlert = alertRegion();
   const form = h('form', { class: 'form', novalidate: true }, formAlert.el, emailF, name, pw.el, submit);
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    clearFormErrors(form);
-    formAlert.clear();
-    const mismatch = pw.mismatch();
-    if (mismatch) { showFormError(form, formAlert, { fieldErrors: [{ field: '__confirm', message: mismatch }] }); return; }
+  onPasswordSubmit(form, formAlert, pw, async () => {
     const body = { token, password: pw.input.value };
     if (name.control.value.trim()) body.name = name.control.value.trim();
     await busy(submit, async () => {

@@ -6,7 +6,7 @@ import {
   h, field, pageHeader, alertRegion, card, busy, showFormError, clearFormErrors, announce, roleLabel, badge, fmtDate,
 } from '../ui.js';
 import { href } from '../router.js';
-import { newPasswordField } from '../password.js';
+import { newPasswordField, onPasswordSubmit } from '../password.js';
 import { apiKeysSection } from '../apikeys.js';
 
 export const title = 'My account';
@@ -56,12 +56,7 @@ export function render(main) {
   const pwForm = h('form', { class: 'form', novalidate: true, 'aria-label': 'Change your password' }, pwAlert.el,
     h('input', { type: 'text', name: 'username', autocomplete: 'username', value: me.email, hidden: true, readonly: true }),
     current, pw.el, h('p', { class: 'hint' }, 'Your other sessions end; this one stays.'), h('div', { class: 'actions' }, change));
-  pwForm.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    clearFormErrors(pwForm);
-    pwAlert.clear();
-    const mismatch = pw.mismatch();
-    if (mismatch) { showFormError(pwForm, pwAlert, { fieldErrors: [{ field: '__confirm', message: mismatch }] }); return; }
+  onPasswordSubmit(pwForm, pwAlert, pw, async () => {
     await busy(change, async () => {
       try {
         await api.put('/v1/me/password', { currentPassword: current.control.value, password: pw.input.value });

@@ -3,7 +3,7 @@
 import { api } from '../api.js';
 import { h, alertRegion, showFormError, clearFormErrors, busy } from '../ui.js';
 import { href } from '../router.js';
-import { newPasswordField } from '../password.js';
+import { newPasswordField, onPasswordSubmit } from '../password.js';
 
 export const title = 'Choose a new password';
 
@@ -23,12 +23,7 @@ export function render(main, ctx) {
   const form = h('form', { class: 'form', novalidate: true }, formAlert.el,
     h('p', { class: 'page-sub' }, 'The link works once, for one hour. Setting a new password signs you out everywhere.'),
     pw.el, submit);
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    clearFormErrors(form);
-    formAlert.clear();
-    const mismatch = pw.mismatch();
-    if (mismatch) { showFormError(form, formAlert, { fieldErrors: [{ field: '__confirm', message: mismatch }] }); return; }
+  onPasswordSubmit(form, formAlert, pw, async () => {
     await busy(submit, async () => {
       try {
         await api.post('/v1/password-reset/complete', { token, password: pw.input.value }, { auth: false });

@@ -7,7 +7,7 @@ import {
   clearFormErrors, confirmDialog, announce, copyBox, loading, table,
 } from '../ui.js';
 import { href } from '../router.js';
-import { newPasswordField } from '../password.js';
+import { newPasswordField, onPasswordSubmit } from '../password.js';
 import { apiKeysSection } from '../apikeys.js';
 import { roleOptions } from './users.js';
 import { principalLink } from '../principal.js';
@@ -138,12 +138,7 @@ export async function render(main, ctx) {
     const pwAlert = alertRegion();
     const pwForm = h('form', { class: 'form', novalidate: true, 'aria-label': 'Set a password' }, pwAlert.el,
       h('p', { class: 'hint' }, 'Setting a password signs the user out everywhere; their API keys keep working.'), pw.el, h('div', { class: 'actions' }, setBtn));
-    pwForm.addEventListener('submit', async (e) => {
-      e.preventDefault();
-      clearFormErrors(pwForm);
-      pwAlert.clear();
-      const mismatch = pw.mismatch();
-      if (mismatch) { showFormError(pwForm, pwAlert, { fieldErrors: [{ field: '__confirm', message: mismatch }] }); return; }
+    onPasswordSubmit(pwForm, pwAlert, pw, async () => {
       await busy(setBtn, async () => {
         try {
           await api.put(`/v1/users/${seg(id)}/password`, { password: pw.input.value });
