@@ -415,11 +415,14 @@ export function cursorPager({ load, onPage, onError, label = 'items' }) {
       const start = (n - 1) * (pageSize || count) + (count ? 1 : 0);
       const end = (n - 1) * (pageSize || count) + count;
       const total = typeof page.total === 'number' ? ` of ${page.total.toLocaleString()}` : '';
-      info.textContent = count ? `Showing ${start}–${end}${total} ${label}` : 'No more results.';
+      // A search reads a bounded stretch of its index per page: a page can
+      // come back empty with more to read.
+      info.textContent = count ? `Showing ${start}–${end}${total} ${label}`
+        : next ? 'Nothing found in this stretch yet: Next searches further.' : 'No more results.';
       prevBtn.disabled = n <= 1;
       nextBtn.disabled = !next;
       buttons.hidden = n <= 1 && !next; // one page only: nothing to page through
-      info.hidden = !count && n === 1; // the empty state says it already
+      info.hidden = !count && n === 1 && !next; // the empty state says it already
       onPage(page, { pageIndex: n - 1 });
     } catch (err) {
       if (mySeq !== seq) return;
