@@ -59,6 +59,10 @@ type scenario struct {
 	prepare     func(ctx context.Context, f *fixture) (Req, error)
 }
 
+// joinNote explains the second round of the list pages that join.
+const joinNote = "a join: the page, then the items it names in one eventually consistent BatchGet; " +
+	"copying names onto memberships and search entries would make every rename rewrite all of them"
+
 // fixture creates what scenarios need through the API itself.
 type fixture struct {
 	c     *Client
@@ -188,9 +192,9 @@ func scenarios() []scenario {
 		{name: "roles-list", expected: 200, budget: BudgetNone, prepare: withAdmin("GET", "/v1/roles", nil)},
 
 		{name: "users-list", expected: 200, prepare: withAdmin("GET", "/v1/users?limit=50", nil)},
-		{name: "users-list", route: "search q=bench", expected: 200, prepare: withAdmin("GET", "/v1/users?limit=50&q=bench", nil)},
+		{name: "users-list", route: "search q=bench", note: joinNote, expected: 200, prepare: withAdmin("GET", "/v1/users?limit=50&q=bench", nil)},
 		{name: "users-list", route: "role+status filter", expected: 200, prepare: withAdmin("GET", "/v1/users?limit=50&role=viewer&status=active&sort=email", nil)},
-		{name: "users-list", route: "workspaceId", expected: 200, prepare: func(ctx context.Context, f *fixture) (Req, error) {
+		{name: "users-list", route: "workspaceId", note: joinNote, expected: 200, prepare: func(ctx context.Context, f *fixture) (Req, error) {
 			id, err := f.workspace(ctx)
 			return get("/v1/users?workspaceId="+id, f.admin), err
 		}},
@@ -284,11 +288,11 @@ func scenarios() []scenario {
 				Header: map[string]string{"Idempotency-Key": fmt.Sprintf("bench-%d", f.n.Add(1))}}, nil
 		}},
 		{name: "workspaces-list", expected: 200, prepare: withAdmin("GET", "/v1/workspaces?limit=50", nil)},
-		{name: "workspaces-list", route: "search q=bench", expected: 200, prepare: withAdmin("GET", "/v1/workspaces?limit=50&q=bench", nil)},
+		{name: "workspaces-list", route: "search q=bench", note: joinNote, expected: 200, prepare: withAdmin("GET", "/v1/workspaces?limit=50&q=bench", nil)},
 		{name: "workspaces-get", expected: 200, prepare: onWorkspace("GET", "", nil)},
 		{name: "workspaces-update", expected: 200, prepare: onWorkspace("PATCH", "", map[string]any{"name": "Bench Renamed"})},
 		{name: "workspaces-delete", expected: 204, prepare: onWorkspace("DELETE", "", nil)},
-		{name: "workspace-members-list", expected: 200, prepare: onWorkspace("GET", "/members?limit=50", nil)},
+		{name: "workspace-members-list", note: joinNote, expected: 200, prepare: onWorkspace("GET", "/members?limit=50", nil)},
 		{name: "workspace-members-put", expected: 201, prepare: func(ctx context.Context, f *fixture) (Req, error) {
 			ws, err := f.workspace(ctx)
 			if err != nil {
@@ -309,11 +313,11 @@ func scenarios() []scenario {
 			_, err = f.call(ctx, "PUT", "/v1/workspaces/"+ws+"/members/"+uid, f.admin, map[string]any{"role": "member"}, 201)
 			return Req{Method: "DELETE", Path: "/v1/workspaces/" + ws + "/members/" + uid, Token: f.admin}, err
 		}},
-		{name: "user-workspaces-list", expected: 200, prepare: func(ctx context.Context, f *fixture) (Req, error) {
+		{name: "user-workspaces-list", note: joinNote, expected: 200, prepare: func(ctx context.Context, f *fixture) (Req, error) {
 			return get("/v1/users/"+f.in.AdminID+"/workspaces", f.admin), nil
 		}},
 
-		{name: "me-get", budget: BudgetList, expected: 200, prepare: withAdmin("GET", "/v1/me", nil)},
+		{name: "me-get", note: joinNote, budget: BudgetList, expected: 200, prepare: withAdmin("GET", "/v1/me", nil)},
 		{name: "me-update", expected: 200, prepare: withSession("PATCH", "/v1/me", map[string]any{"name": "Me Renamed"})},
 		{name: "me-api-keys-list", expected: 200, prepare: withAdmin("GET", "/v1/me/api-keys", nil)},
 		{name: "me-api-keys-create", expected: 201, prepare: withSession("POST", "/v1/me/api-keys", map[string]any{"name": "mine"})},

@@ -50,6 +50,9 @@ func Print(w io.Writer, rep *Report) {
 				continue
 			}
 			key := c.Budget + ": " + c.Why
+			if c.Note != "" {
+				key += " (" + c.Note + ")"
+			}
 			if _, ok := byWhy[key]; !ok {
 				order = append(order, key)
 			}
