@@ -8,7 +8,10 @@
 
 import { chromium } from 'playwright-core';
 import { mkdirSync, readdirSync, unlinkSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 const USHER_URL = (process.env.USHER_URL || 'http://127.0.0.1:3000').replace(/\/+$/, '');
 const SES_URL = (process.env.SES_URL || '').replace(/\/+$/, '');
@@ -534,6 +537,46 @@ try {
     await heading(page, 'Sign in to Usher');
     const after = await apiStatus('/v1/me', t);
     assert(after === 403, `the session still works after signing out (GET /v1/me answered ${after})`);
+  });
+
+  await step('accessibility (axe-core, WCAG 2 A/AA): no serious or critical violation on any page', async () => {
+    // axe is injected as a script, which the console's CSP rightly refuses:
+    // this context alone bypasses it (every other step runs under the CSP).
+    const res = await fetch(`${USHER_URL}/v1/invitations`, {
+      method: 'POST', headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email: `a11y-${Date.now().toString(36)}@example.com`, role: 'viewer', sendEmail: false }),
+    });
+    assert(res.status === 201, `inviting for the accept page answered ${res.status}`);
+    const fresh = new URL((await res.json()).inviteUrl);
+    const pages = [
+      ['sign-in', '/console/', null],
+      ['accept', fresh.pathname + fresh.search, null],
+      ['dashboard', '/console/', ADMIN_TOKEN],
+      ['users', '/console/users', ADMIN_TOKEN],
+      ['invitations', '/console/invitations', ADMIN_TOKEN],
+      ['workspaces', '/console/workspaces', ADMIN_TOKEN],
+      ['admin tokens', '/console/tokens', ADMIN_TOKEN],
+      ['audit log', '/console/audit', ADMIN_TOKEN],
+      ['settings', '/console/settings', ADMIN_TOKEN],
+    ];
+    const found = [];
+    for (const [name, path, token] of pages) {
+      const ctx = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 860 } });
+      if (token) await ctx.addInitScript((t) => sessionStorage.setItem('usher.console.token', t), token);
+      const p = await ctx.newPage();
+      await p.goto(USHER_URL + path);
+      await p.locator('main h1').first().waitFor();
+      await p.waitForLoadState('networkidle');
+      await p.addScriptTag({ path: AXE });
+      const violations = await p.evaluate(async () => {
+        const r = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+        return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+          .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('; ')}`);
+      });
+      for (const v of violations) found.push(`${name}: ${v}`);
+      await ctx.close();
+    }
+    assert(found.length === 0, `accessibility violations:\n  ${found.join('\n  ')}`);
   });
 
   await guestCtx.close();

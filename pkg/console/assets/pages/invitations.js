@@ -129,7 +129,7 @@ export function render(main, ctx) {
             columns: [
               { label: 'Email', cell: (r) => h('span', { class: 'break' }, r.email || '(empty)') },
               { label: 'Result', cell: (r) => (r.status === 201 ? badge(r.emailSent ? 'Invited · email sent' : 'Invited · no email', 'ok') : h('span', {}, badge(`Failed (${r.status})`, 'danger'), ' ', r.error ? (r.error.errors && r.error.errors.length ? r.error.errors.map((x) => x.message).join('; ') : r.error.detail) : '')) },
-              { label: 'Link', class: 'col-actions', cell: (r) => (r.inviteUrl ? button('Copy link', () => copyText(r.inviteUrl), 'btn btn-secondary btn-sm', { 'aria-label': `Copy the invitation link for ${r.email}` }) : '—') },
+              { label: 'Link', class: 'col-actions', cell: (r) => (r.inviteUrl ? button('Copy link', () => copyText(r.inviteUrl), 'btn btn-secondary btn-sm', { 'aria-label': `Copy link of the invitation for ${r.email}` }) : '—') },
             ],
           })));
         manyResult.querySelector('h3').focus();

@@ -57,7 +57,7 @@ export function render(main, ctx) {
         { label: 'Status', cell: (u) => statusBadge(u.status) },
         { label: 'Created', cell: (u) => fmtDate(u.createdAt) },
         { label: 'Last sign-in', cell: (u) => fmtDate(u.lastLoginAt, 'Never') },
-        { label: 'Actions', class: 'col-actions', cell: (u) => h('a', { href: href(`/users/${encodeURIComponent(u.id)}`), class: 'btn btn-secondary btn-sm', 'aria-label': `Manage ${u.name}` }, canWrite ? 'Manage' : 'View') },
+        { label: 'Actions', class: 'col-actions', cell: (u) => h('a', { href: href(`/users/${encodeURIComponent(u.id)}`), class: 'btn btn-secondary btn-sm', 'aria-label': `${canWrite ? 'Manage' : 'View'} ${u.name}` }, canWrite ? 'Manage' : 'View') },
       ],
     });
   }

@@ -47,7 +47,7 @@ export function render(main, ctx) {
           { label: 'Description', cell: (w) => (w.description ? h('span', { class: 'clamp' }, w.description) : h('span', { class: 'muted' }, '—')) },
           { label: 'Members', class: 'num', cell: (w) => w.memberCount.toLocaleString() },
           { label: 'Created', cell: (w) => fmtDate(w.createdAt) },
-          { label: 'Actions', class: 'col-actions', cell: (w) => h('a', { href: href(`/workspaces/${encodeURIComponent(w.id)}`), class: 'btn btn-secondary btn-sm', 'aria-label': `Open ${w.name}` }, canWrite ? 'Manage' : 'View') },
+          { label: 'Actions', class: 'col-actions', cell: (w) => h('a', { href: href(`/workspaces/${encodeURIComponent(w.id)}`), class: 'btn btn-secondary btn-sm', 'aria-label': `${canWrite ? 'Manage' : 'View'} ${w.name}` }, canWrite ? 'Manage' : 'View') },
         ],
       }));
     },
