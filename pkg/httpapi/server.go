@@ -36,8 +36,6 @@ type Server struct {
 // HandlerFunc is the code of one route.
 type HandlerFunc func(s *Server, w http.ResponseWriter, r *http.Request) error
 
-type handlerFunc = HandlerFunc
-
 // The code of every route, one exported value each: a route's function names
 // its own (functions/<route>/main.go) and links nothing of the other routes'
 // code, which keeps mail rendering and its reflection out of most binaries.
@@ -210,7 +208,7 @@ func (r *recorder) Write(b []byte) (int, error) {
 
 type bodyKey struct{}
 
-func (s *Server) wrap(rt routes.Route, h handlerFunc) http.Handler {
+func (s *Server) wrap(rt routes.Route, h HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		gw, _ := core.GetAPIGatewayV2ContextFromContext(r.Context())

@@ -52,7 +52,7 @@ func decodeNamedExpiry(r *http.Request, ok func(int) bool, rule string) (name st
 	return name, days, f.Err()
 }
 
-func apiKeysList(owner keyOwner) handlerFunc {
+func apiKeysList(owner keyOwner) HandlerFunc {
 	return func(s *Server, w http.ResponseWriter, r *http.Request) error {
 		var f problem.Fields
 		limit, cursor := page(r, &f)
@@ -68,7 +68,7 @@ func apiKeysList(owner keyOwner) handlerFunc {
 	}
 }
 
-func apiKeysCreate(owner keyOwner) handlerFunc {
+func apiKeysCreate(owner keyOwner) HandlerFunc {
 	return func(s *Server, w http.ResponseWriter, r *http.Request) error {
 		name, days, err := decodeNamedExpiry(r, func(d int) bool { return d >= 1 && d <= 365 }, "must be from 1 to 365, or null for no expiry")
 		if err != nil {
@@ -83,7 +83,7 @@ func apiKeysCreate(owner keyOwner) handlerFunc {
 	}
 }
 
-func apiKeysRotate(owner keyOwner) handlerFunc {
+func apiKeysRotate(owner keyOwner) HandlerFunc {
 	return func(s *Server, w http.ResponseWriter, r *http.Request) error {
 		if err := decode(r, &struct{}{}, false); err != nil {
 			return err
@@ -97,7 +97,7 @@ func apiKeysRotate(owner keyOwner) handlerFunc {
 	}
 }
 
-func apiKeysDelete(owner keyOwner) handlerFunc {
+func apiKeysDelete(owner keyOwner) HandlerFunc {
 	return func(s *Server, w http.ResponseWriter, r *http.Request) error {
 		id, c, decide := owner(r)
 		if err := s.Store.DeleteAPIKey(r.Context(), c, id, r.PathValue("keyId"), decide); err != nil {

@@ -251,7 +251,7 @@ func usersDelete(s *Server, w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func usersSetStatus(status string) handlerFunc {
+func usersSetStatus(status string) HandlerFunc {
 	return func(s *Server, w http.ResponseWriter, r *http.Request) error {
 		if err := decode(r, &struct{}{}, false); err != nil {
 			return err
