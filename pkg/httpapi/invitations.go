@@ -426,9 +426,7 @@ func invitationsAccept(s *Server, w http.ResponseWriter, r *http.Request) error 
 	if b.Name.Set && !b.Name.Null {
 		name = requiredName(&f, "name", b.Name)
 	}
-	if !b.Password.Set || b.Password.Null {
-		f.Add("password", "is required")
-	}
+	pw := present(&f, "password", b.Password)
 	if err := f.Err(); err != nil {
 		return err
 	}
@@ -445,7 +443,7 @@ func invitationsAccept(s *Server, w http.ResponseWriter, r *http.Request) error 
 	if name == "" && l.Invitation.Name == nil {
 		return problem.Invalid(problem.FieldError{Field: "name", Message: "is required: the invitation has no name"})
 	}
-	hash, err := s.hashPassword(set, b.Password.V)
+	hash, err := s.hashPassword(set, pw)
 	if err != nil {
 		return err
 	}

@@ -67,28 +67,19 @@ type Invitation struct {
 }
 
 type invitationItem struct {
-	PK            string  `dynamodbav:"PK"`
-	SK            string  `dynamodbav:"SK"`
-	LP            string  `dynamodbav:"LP"`
-	SC            string  `dynamodbav:"SC"`
-	ID            string  `dynamodbav:"id"`
-	Email         string  `dynamodbav:"email"`
-	Name          string  `dynamodbav:"name,omitempty"`
-	Role          string  `dynamodbav:"role"`
-	Workspaces    []Grant `dynamodbav:"workspaces"`
-	Status        string  `dynamodbav:"status"`
-	CreatedAt     string  `dynamodbav:"createdAt"`
-	ExpiresAt     string  `dynamodbav:"expiresAt"`
-	InvitedByType string  `dynamodbav:"invitedByType"`
-	InvitedByID   string  `dynamodbav:"invitedById"`
-	AcceptedAt    string  `dynamodbav:"acceptedAt,omitempty"`
-	UserID        string  `dynamodbav:"userId,omitempty"`
-	EmailStatus   string  `dynamodbav:"emailStatus"`
-	SendCount     int     `dynamodbav:"sendCount"`
-	LastSentAt    string  `dynamodbav:"lastSentAt,omitempty"`
-	TokenHash     string  `dynamodbav:"tokenHash"`
-	DelegatedBy   string  `dynamodbav:"delegatedBy,omitempty"` // a workspace owner/admin who invited by delegation
-	Version       int64   `dynamodbav:"version"`
+	PK          string `dynamodbav:"PK"`
+	SK          string `dynamodbav:"SK"`
+	LP          string `dynamodbav:"LP"`
+	SC          string `dynamodbav:"SC"`
+	ID          string `dynamodbav:"id"`
+	inviteCopy         // flattened: the fields its link token carries too
+	AcceptedAt  string `dynamodbav:"acceptedAt,omitempty"`
+	UserID      string `dynamodbav:"userId,omitempty"`
+	EmailStatus string `dynamodbav:"emailStatus"`
+	SendCount   int    `dynamodbav:"sendCount"`
+	LastSentAt  string `dynamodbav:"lastSentAt,omitempty"`
+	TokenHash   string `dynamodbav:"tokenHash"`
+	Version     int64  `dynamodbav:"version"`
 }
 
 // view is the invitation as shown at time now: a pending invitation past its
@@ -221,13 +212,9 @@ func (s *Store) CreateInvitation(ctx context.Context, c *Caller, in NewInvitatio
 		}
 		secret := token.New(token.Invite)
 		exp := now.AddDate(0, 0, in.Days)
-		it := invitationItem{ID: newID(), Email: in.Email, Name: in.Name, Role: in.Role, Workspaces: in.Workspaces, Status: InvitePending,
-			CreatedAt: stamp(now), ExpiresAt: stamp(exp), InvitedByType: in.InvitedBy.Type, InvitedByID: in.InvitedBy.ID,
-			EmailStatus: EmailNotSent, TokenHash: token.Hash(secret), Version: 1}
-		if it.Workspaces == nil {
-			it.Workspaces = []Grant{}
-		}
-		it.DelegatedBy = in.DelegatedBy
+		it := invitationItem{ID: newID(), inviteCopy: inviteCopy{Email: in.Email, Name: in.Name, Role: in.Role, Workspaces: in.Workspaces,
+			Status: InvitePending, CreatedAt: stamp(now), ExpiresAt: stamp(exp), InvitedByType: in.InvitedBy.Type, InvitedByID: in.InvitedBy.ID,
+			DelegatedBy: in.DelegatedBy}.withGrants(), EmailStatus: EmailNotSent, TokenHash: token.Hash(secret), Version: 1}
 		var t tx
 		if in.Idem != nil {
 			s.putIdem(&t, in.Idem, http.StatusCreated, in.Render(it.view(now), secret))

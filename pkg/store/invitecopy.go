@@ -12,6 +12,7 @@ import (
 
 // inviteCopy is the part of an invitation that its link token (TOKEN#<hash>)
 // carries, so that preview and accept find the invitation with one GetItem.
+// The invitation item embeds it, so the two cannot drift apart.
 //
 // It is exact for every field it holds: each change of them rewrites the
 // token item in the same transaction (create, resend, revoke, accept, expiry
@@ -34,26 +35,25 @@ type inviteCopy struct {
 	ExpiresAt     string  `dynamodbav:"expiresAt"`
 	InvitedByType string  `dynamodbav:"invitedByType"`
 	InvitedByID   string  `dynamodbav:"invitedById"`
-	DelegatedBy   string  `dynamodbav:"delegatedBy,omitempty"`
+	DelegatedBy   string  `dynamodbav:"delegatedBy,omitempty"` // a workspace owner/admin who invited by delegation
+}
+
+// withGrants is c with an empty, never a null, list of workspaces.
+func (c inviteCopy) withGrants() inviteCopy {
+	if c.Workspaces == nil {
+		c.Workspaces = []Grant{}
+	}
+	return c
 }
 
 func (it invitationItem) linkCopy() *inviteCopy {
-	ws := it.Workspaces
-	if ws == nil {
-		ws = []Grant{}
-	}
-	return &inviteCopy{Email: it.Email, Name: it.Name, Role: it.Role, Workspaces: ws, Status: it.Status, CreatedAt: it.CreatedAt,
-		ExpiresAt: it.ExpiresAt, InvitedByType: it.InvitedByType, InvitedByID: it.InvitedByID, DelegatedBy: it.DelegatedBy}
+	c := it.inviteCopy.withGrants()
+	return &c
 }
 
 // item is the invitation as far as the copy knows it.
 func (c inviteCopy) item(id, hash string) invitationItem {
-	ws := c.Workspaces
-	if ws == nil {
-		ws = []Grant{}
-	}
-	return invitationItem{ID: id, Email: c.Email, Name: c.Name, Role: c.Role, Workspaces: ws, Status: c.Status, CreatedAt: c.CreatedAt,
-		ExpiresAt: c.ExpiresAt, InvitedByType: c.InvitedByType, InvitedByID: c.InvitedByID, DelegatedBy: c.DelegatedBy, TokenHash: hash}
+	return invitationItem{ID: id, inviteCopy: c.withGrants(), TokenHash: hash}
 }
 
 // putInviteToken writes an invitation's link token with its copy. A new
