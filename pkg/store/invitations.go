@@ -374,9 +374,9 @@ func mayHandle(c *Caller, it invitationItem) error {
 	return nil
 }
 
-func (s *Store) ResendInvitation(ctx context.Context, c *Caller, id string, days, perHour int) (Invitation, string, error) {
-	secret := token.New(token.Invite)
-	it, err := s.changeInvitation(ctx, id, func(it invitationItem, _ time.Time) error {
+// pendingFor lets c act on an invitation it may handle that is still pending.
+func pendingFor(c *Caller) func(invitationItem, time.Time) error {
+	return func(it invitationItem, _ time.Time) error {
 		if err := mayHandle(c, it); err != nil {
 			return err
 		}
@@ -384,7 +384,12 @@ func (s *Store) ResendInvitation(ctx context.Context, c *Caller, id string, days
 			return ErrInvitationNotPending
 		}
 		return nil
-	}, func(t *tx, it *invitationItem, now time.Time) {
+	}
+}
+
+func (s *Store) ResendInvitation(ctx context.Context, c *Caller, id string, days, perHour int) (Invitation, string, error) {
+	secret := token.New(token.Invite)
+	it, err := s.changeInvitation(ctx, id, pendingFor(c), func(t *tx, it *invitationItem, now time.Time) {
 		exp := now.AddDate(0, 0, days)
 		s.guard(t, c, now)
 		s.rateLimit(t, c.P.ID, perHour, now)
@@ -405,15 +410,7 @@ func (s *Store) ResendInvitation(ctx context.Context, c *Caller, id string, days
 
 // RevokeInvitation revokes a pending invitation; its link stops working.
 func (s *Store) RevokeInvitation(ctx context.Context, c *Caller, id string) error {
-	_, err := s.changeInvitation(ctx, id, func(it invitationItem, _ time.Time) error {
-		if err := mayHandle(c, it); err != nil {
-			return err
-		}
-		if it.Status != InvitePending {
-			return ErrInvitationNotPending
-		}
-		return nil
-	}, func(t *tx, it *invitationItem, now time.Time) {
+	_, err := s.changeInvitation(ctx, id, pendingFor(c), func(t *tx, it *invitationItem, now time.Time) {
 		s.guard(t, c, now)
 		it.Status = InviteRevoked
 		s.putInviteToken(t, *it, false) // the link now answers "revoked" by itself

@@ -175,6 +175,16 @@ func (s *Store) guardDelegate(t *tx, d *Delegate) {
 	s.check(t, userPK(d.UserID), skUser, "#status = :active", map[string]types.AttributeValue{":active": str(StatusActive)}, ErrCallerChanged)
 }
 
+// guardCaller checks, inside t, that whoever acts may still do so: the
+// delegate when there is one, else the caller as an instance manager.
+func (s *Store) guardCaller(t *tx, c *Caller, d *Delegate, now time.Time) {
+	if d != nil {
+		s.guardDelegate(t, d)
+		return
+	}
+	s.guard(t, c, now)
+}
+
 // NewWorkspace is what creating a workspace needs.
 type NewWorkspace struct {
 	Name, Description, OwnerID string
@@ -238,11 +248,7 @@ func (s *Store) UpdateWorkspace(ctx context.Context, c *Caller, d *Delegate, id 
 		now := s.now()
 		next.Version, next.UpdatedAt = cur.Version+1, stamp(now)
 		var t tx
-		if d != nil {
-			s.guardDelegate(&t, d)
-		} else {
-			s.guard(&t, c, now)
-		}
+		s.guardCaller(&t, c, d, now)
 		// The whole item is rewritten: its member counts must still be the
 		// ones read (membership changes do not move the version).
 		s.put(&t, marshal(next), "#version = :v AND #memberCount = :mc AND #ownerCount = :oc", map[string]types.AttributeValue{
@@ -373,11 +379,7 @@ func (s *Store) PutMember(ctx context.Context, c *Caller, a MemberAccess, wsID, 
 		}
 		now := s.now()
 		var t tx
-		if d != nil {
-			s.guardDelegate(&t, d)
-		} else {
-			s.guard(&t, c, now)
-		}
+		s.guardCaller(&t, c, d, now)
 		m := memberItem{WorkspaceID: wsID, UserID: userID, Role: role, AddedAt: stamp(now)}
 		expr, cond := "SET #updatedAt = :now", "attribute_exists(PK)"
 		vals := map[string]types.AttributeValue{":now": str(stamp(now))}
@@ -480,11 +482,7 @@ func (s *Store) DropMember(ctx context.Context, c *Caller, a MemberAccess, wsID,
 		}
 		now := s.now()
 		var t tx
-		if d != nil {
-			s.guardDelegate(&t, d)
-		} else {
-			s.guard(&t, c, now)
-		}
+		s.guardCaller(&t, c, d, now)
 		s.delMembership(&t, wsID, userID, "#role = :old", map[string]types.AttributeValue{":old": str(cur)}, errRetry)
 		vals := map[string]types.AttributeValue{":now": str(stamp(now)), ":minus": num(-1)}
 		expr, cond := "SET #updatedAt = :now ADD #memberCount :minus", "attribute_exists(PK)"
@@ -599,11 +597,7 @@ func (s *Store) DeleteWorkspace(ctx context.Context, c *Caller, d *Delegate, id 
 			}
 		}
 		var t tx
-		if d != nil {
-			s.guardDelegate(&t, d)
-		} else {
-			s.guard(&t, c, now)
-		}
+		s.guardCaller(&t, c, d, now)
 		s.del(&t, wsPK(id), skWorkspace, "#version = :v AND #memberCount = :mc", map[string]types.AttributeValue{
 			":v": num(cur.Version), ":mc": num(cur.MemberCount)}, errRetry)
 		// A marker lets an interrupted sweep be finished later.
