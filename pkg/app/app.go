@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/usherhq/usher/pkg/authorizer"
@@ -45,6 +46,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	if err != nil {
 		return nil, err
 	}
+	return WithAWS(cfg, awsCfg, log), nil
+}
+
+// WithAWS builds an App on AWS clients configured by the caller (the bench
+// adds its metering middleware to awsCfg).
+func WithAWS(cfg config.Config, awsCfg aws.Config, log *slog.Logger) *App {
 	st := store.New(cfg.DynamoDB(awsCfg), cfg.Table, cfg.CursorSecret)
 	st.AuditRetentionDays = cfg.AuditRetentionDays
 	defaults := settings.Defaults(cfg.SenderEmail, cfg.InviteURLBase, cfg.ResetURLBase)
@@ -61,7 +68,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 			Mail: mail.NewSES(mail.NewClient(awsCfg, cfg.SESEndpoint), 4*time.Second)},
 		Authorizer: &authorizer.Authorizer{Auth: st, Log: log},
 		Log:        log,
-	}, nil
+	}
 }
 
 // Gateway serves every route as API Gateway would in front of the functions.

@@ -19,14 +19,11 @@ import (
 
 	usher "github.com/usherhq/usher"
 	"github.com/usherhq/usher/pkg/app"
-	"github.com/usherhq/usher/pkg/authorizer"
 	"github.com/usherhq/usher/pkg/config"
 	"github.com/usherhq/usher/pkg/gateway"
 	"github.com/usherhq/usher/pkg/httpapi"
 	"github.com/usherhq/usher/pkg/localstack"
-	"github.com/usherhq/usher/pkg/mail"
 	"github.com/usherhq/usher/pkg/routes"
-	"github.com/usherhq/usher/pkg/settings"
 	"github.com/usherhq/usher/pkg/store"
 	"github.com/usherhq/usher/pkg/tabledef"
 )
@@ -141,9 +138,8 @@ const tallyHeader = "X-Usher-Bench-Tally"
 
 var tallies sync.Map // id -> *Tally
 
-// NewInstance wires Usher on table and serves it on 127.0.0.1. It mirrors
-// app.New (which builds its own AWS clients, so the meter cannot be added to
-// them from outside); a change there should be made here too.
+// NewInstance wires Usher on table, with every DynamoDB call metered, and
+// serves it on 127.0.0.1.
 func (s *Stack) NewInstance(ctx context.Context, table string, log *slog.Logger) (*Instance, error) {
 	cfg := s.config(table)
 	awsCfg, err := cfg.AWS(ctx)
@@ -152,16 +148,8 @@ func (s *Stack) NewInstance(ctx context.Context, table string, log *slog.Logger)
 	}
 	awsCfg.APIOptions = append(awsCfg.APIOptions, Register)
 	awsCfg.Logger = logging.Nop{}
-	st := store.New(cfg.DynamoDB(awsCfg), cfg.Table, cfg.CursorSecret)
-	st.AuditRetentionDays = cfg.AuditRetentionDays
-	defaults := settings.Defaults(cfg.SenderEmail, cfg.InviteURLBase, cfg.ResetURLBase)
-	src := &settings.Stored{Defaults: defaults, TTL: 3 * time.Second, Load: func(ctx context.Context) ([]byte, error) {
-		raw, _, err := st.SettingsOverrides(ctx)
-		return raw, err
-	}}
-	srv := &httpapi.Server{Store: st, Log: log, Version: config.Version, Settings: src,
-		Mail: mail.NewSES(mail.NewClient(awsCfg, cfg.SESEndpoint), 4*time.Second)}
-	az := &authorizer.Authorizer{Auth: st, Log: log}
+	a := app.WithAWS(cfg, awsCfg, log)
+	st, srv, az := a.Store, a.HTTP, a.Authorizer
 	gw := gateway.New(routes.All, func(rt routes.Route) gateway.RouteFunc {
 		fn := srv.Lambda(rt)
 		return func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
