@@ -29,23 +29,25 @@ type Cost struct {
 	Status  int    `json:"status"`
 	Budget  string `json:"budget"`
 
-	AuthCalls int     `json:"authorizerCalls"` // the authorizer's reads (lastUsedAt writes apart)
-	Calls     int     `json:"calls"`           // the function's own DynamoDB calls
-	Rounds    int     `json:"rounds"`          // sequential round trips among them
-	Reads     int     `json:"reads"`
-	Writes    int     `json:"writes"`
-	Tx        int     `json:"transactWrites"`
-	RCU       float64 `json:"rcu"`
-	WCU       float64 `json:"wcu"`
-	Ops       string  `json:"ops"` // e.g. "Query+Query | TransactWriteItems"
-	Counter   int     `json:"requestCounter"`
-	Settings  int     `json:"settingsReads"` // cached 3 s per instance
-	Touch     int     `json:"lastUsedWrites"`
-	Mail      int     `json:"mails"`
-	Scans     int     `json:"scans"`
-	OK        bool    `json:"meetsBudget"`
-	Why       string  `json:"why,omitempty"`
-	Note      string  `json:"note,omitempty"`
+	AuthCalls   int     `json:"authorizerCalls"`  // the authorizer's reads (lastUsedAt writes apart)
+	Calls       int     `json:"calls"`            // the function's own DynamoDB calls
+	Rounds      int     `json:"rounds"`           // sequential round trips among them
+	ReadsBefore int     `json:"readRoundsBefore"` // rounds that only read, before the first write
+	ReadsAfter  int     `json:"readRoundsAfter"`  // and after it
+	Reads       int     `json:"reads"`
+	Writes      int     `json:"writes"`
+	Tx          int     `json:"transactWrites"`
+	RCU         float64 `json:"rcu"`
+	WCU         float64 `json:"wcu"`
+	Ops         string  `json:"ops"` // e.g. "Query+Query | TransactWriteItems"
+	Counter     int     `json:"requestCounter"`
+	Settings    int     `json:"settingsReads"` // cached 3 s per instance
+	Touch       int     `json:"lastUsedWrites"`
+	Mail        int     `json:"mails"`
+	Scans       int     `json:"scans"`
+	OK          bool    `json:"meetsBudget"`
+	Why         string  `json:"why,omitempty"`
+	Note        string  `json:"note,omitempty"`
 }
 
 // scenario prepares what a route needs (unmetered) and returns the request to
@@ -541,6 +543,7 @@ func summarize(sc scenario, q Req, status int, t *Tally) Cost {
 		c.WCU += o.WCU
 	}
 	c.Calls, c.Rounds = len(own), Rounds(own)
+	c.ReadsBefore, c.ReadsAfter = readRounds(own)
 	c.Ops = opsString(own)
 	if c.Budget == BudgetAuth {
 		c.Ops = opsString(t.Ops(PhaseAuthorizer))
@@ -616,12 +619,11 @@ func verdict(c Cost, n int) (bool, string) {
 		// issued together: the version its transaction is conditioned on),
 		// then writes in one TransactWriteItems. A route that mails records
 		// the send's outcome afterwards with one more write per mail.
-		before, after := readRounds(c.Ops)
-		if before > 1 {
-			why = append(why, fmt.Sprintf("reads in %d rounds before writing (want ≤ 1)", before))
+		if c.ReadsBefore > 1 {
+			why = append(why, fmt.Sprintf("reads in %d rounds before writing (want ≤ 1)", c.ReadsBefore))
 		}
-		if after > 0 {
-			why = append(why, fmt.Sprintf("reads again after writing (%d rounds)", after))
+		if c.ReadsAfter > 0 {
+			why = append(why, fmt.Sprintf("reads again after writing (%d rounds)", c.ReadsAfter))
 		}
 		if allowed := n + min(c.Mail, n); c.Writes > allowed || c.Tx < min(c.Writes, n) {
 			why = append(why, fmt.Sprintf("%d writes (%d TransactWriteItems; want %d, plus one per mail sent)", c.Writes, c.Tx, n))
@@ -637,20 +639,16 @@ func verdict(c Cost, n int) (bool, string) {
 	return len(why) == 0, strings.Join(why, "; ")
 }
 
-// readRounds counts the rounds of an ops line ("GetItem(X)+Query(Y) >
-// TxWrite(3)") that only read, before the first write and after it.
-func readRounds(ops string) (before, after int) {
+// readRounds counts the rounds of ops (grouped as opsString shows them:
+// a call starting before the previous one ended joins its round) that only
+// read, before the first write and after it.
+func readRounds(ops []Op) (before, after int) {
 	wrote := false
-	for _, round := range strings.Split(ops, " > ") {
-		if strings.TrimSpace(round) == "" {
-			continue
-		}
+	for i := 0; i < len(ops); {
 		writes := false
-		for _, call := range strings.Split(round, "+") {
-			name, _, _ := strings.Cut(strings.TrimSpace(call), "(")
-			if name == "TxWrite" || name == "BatchWrite" || writeOps[name] {
-				writes = true
-			}
+		j := i
+		for ; j < len(ops) && (j == i || ops[j].Start < ops[j-1].End); j++ {
+			writes = writes || writeOps[ops[j].Name]
 		}
 		switch {
 		case writes:
@@ -660,6 +658,7 @@ func readRounds(ops string) (before, after int) {
 		default:
 			before++
 		}
+		i = j
 	}
 	return before, after
 }
