@@ -851,10 +851,8 @@ func pathValues(rt routes.Route, method, rawPath string) (map[string]string, boo
 	mux := http.NewServeMux()
 	mux.HandleFunc(rt.Pattern(), func(_ http.ResponseWriter, r *http.Request) {
 		got = map[string]string{}
-		for _, seg := range strings.Split(rt.Path, "/") {
-			if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
-				got[seg[1:len(seg)-1]] = r.PathValue(seg[1 : len(seg)-1])
-			}
+		for _, name := range routes.Params(rt.Path) {
+			got[name] = r.PathValue(name)
 		}
 	})
 	mux.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(method, rawPath, nil))

@@ -35,8 +35,7 @@ func New(table []routes.Route, fn func(routes.Route) RouteFunc, authorize Author
 		h := fn(rt)
 		mux.Handle(rt.Pattern(), &route{rt: rt, key: rt.Path, fn: h, authorize: authorize, log: log})
 		if rt.Static {
-			// {proxy+} in API Gateway; Go's mux spells a greedy wildcard {proxy...}.
-			mux.Handle(rt.Method+" "+rt.Path+"/{proxy...}", &route{rt: rt, key: rt.SubtreePath(), fn: h, authorize: authorize, log: log})
+			mux.Handle(routes.MuxPattern(rt.Method, rt.SubtreePath()), &route{rt: rt, key: rt.SubtreePath(), fn: h, authorize: authorize, log: log})
 		}
 	}
 	// API Gateway answers any unmatched method or path with a bare 404.
@@ -147,14 +146,11 @@ func (g *route) event(r *http.Request, body []byte, rid string, now time.Time) e
 		query[k] = strings.Join(vs, ",")
 	}
 	var params map[string]string
-	for _, seg := range strings.Split(g.key, "/") {
-		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
-			if params == nil {
-				params = map[string]string{}
-			}
-			name := strings.TrimSuffix(seg[1:len(seg)-1], "+")
-			params[name] = r.PathValue(name)
+	for _, name := range routes.Params(g.key) {
+		if params == nil {
+			params = map[string]string{}
 		}
+		params[name] = r.PathValue(name)
 	}
 	var cookies []string
 	for _, c := range r.Cookies() {

@@ -278,8 +278,8 @@ func ValidID(s string) bool {
 
 // checkPathIDs answers 404 for a path id that no resource can have.
 func checkPathIDs(rt routes.Route, r *http.Request) error {
-	for _, seg := range strings.Split(rt.Path, "/") {
-		if strings.HasPrefix(seg, "{") && !ValidID(r.PathValue(strings.Trim(seg, "{}"))) {
+	for _, name := range routes.Params(rt.Path) {
+		if !ValidID(r.PathValue(name)) {
 			return problem.ErrNotFound
 		}
 	}

@@ -4,6 +4,8 @@
 // file is checked against it.
 package routes
 
+import "strings"
+
 // Permission names what a caller must be allowed to do to call a route.
 type Permission string
 
@@ -40,7 +42,7 @@ type Route struct {
 func (r Route) Public() bool { return r.Permission == Public }
 
 // Pattern is the net/http ServeMux pattern of the route.
-func (r Route) Pattern() string { return r.Method + " " + r.Path }
+func (r Route) Pattern() string { return MuxPattern(r.Method, r.Path) }
 
 // All lists every route of the API.
 var All = []Route{
@@ -114,6 +116,24 @@ var Console = Route{Name: "console", Method: "GET", Path: "/console", Permission
 
 // SubtreePath is the API Gateway route of the paths below a static route.
 func (r Route) SubtreePath() string { return r.Path + "/{proxy+}" }
+
+// Params names the placeholders of an API Gateway path, in order: "id" for
+// {id}, "proxy" for a greedy {proxy+}.
+func Params(path string) []string {
+	var names []string
+	for _, seg := range strings.Split(path, "/") {
+		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+			names = append(names, strings.TrimSuffix(seg[1:len(seg)-1], "+"))
+		}
+	}
+	return names
+}
+
+// MuxPattern is the net/http ServeMux pattern of an API Gateway path: a
+// greedy {proxy+} becomes {proxy...}.
+func MuxPattern(method, path string) string {
+	return method + " " + strings.Replace(path, "+}", "...}", 1)
+}
 
 // AuthorizerFunction is the function folder of the Lambda authorizer.
 const AuthorizerFunction = "authorizer"
