@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 )
 
 //go:embed assets
@@ -28,13 +29,14 @@ const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 's
 	"font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 type file struct {
-	body, gz    []byte // gz is nil when compression does not pay
+	body        []byte
+	gz          func() []byte // compressed on first use; nil when it does not pay
 	contentType string
 	etag        string
 }
 
-// Handler serves the console. It is built once: every file is read, hashed
-// and compressed up front, so a request does no I/O.
+// Handler serves the console. Every file is read and hashed once; each is
+// compressed when first asked for, so a cold start does not gzip them all.
 func Handler() http.Handler {
 	files := map[string]*file{}
 	err := fs.WalkDir(assets, "assets", func(p string, d fs.DirEntry, err error) error {
@@ -48,13 +50,7 @@ func Handler() http.Handler {
 		sum := sha256.Sum256(b)
 		f := &file{body: b, contentType: contentType(p), etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
 		if len(b) > 1024 && compressible(f.contentType) {
-			var buf bytes.Buffer
-			zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-			_, _ = zw.Write(b)
-			_ = zw.Close()
-			if buf.Len() < len(b)*9/10 {
-				f.gz = buf.Bytes()
-			}
+			f.gz = sync.OnceValue(func() []byte { return compress(b) })
 		}
 		files[strings.TrimPrefix(p, "assets/")] = f
 		return nil
@@ -98,8 +94,10 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	body := f.body
 	if f.gz != nil && acceptsGzip(r.Header.Get("Accept-Encoding")) {
-		body = f.gz
-		h.Set("Content-Encoding", "gzip")
+		if gz := f.gz(); gz != nil {
+			body = gz
+			h.Set("Content-Encoding", "gzip")
+		}
 	}
 	if r.Method == http.MethodHead {
 		w.WriteHeader(http.StatusOK)
@@ -125,6 +123,18 @@ func (s *server) lookup(p string) *file {
 		return nil // a missing asset is a 404, not the page
 	}
 	return s.files["index.html"]
+}
+
+// compress gzips b, or returns nil when that saves less than a tenth.
+func compress(b []byte) []byte {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	_, _ = zw.Write(b)
+	_ = zw.Close()
+	if buf.Len() >= len(b)*9/10 {
+		return nil
+	}
+	return buf.Bytes()
 }
 
 func contentType(p string) string {
